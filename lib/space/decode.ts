@@ -1,0 +1,143 @@
+/**
+ * Decoders: the only readers of raw genes. Everything downstream (hardware models, training, export)
+ * works on what these return, never on the genome itself.
+ */
+import { HwnasError } from '../errors.js';
+import type { Genome } from './genome.js';
+import { NB201_EDGES, type Nb201Op } from './presets/nb201.js';
+import type { SearchSpace } from './search-space.js';
+
+/** Tensor shape [height, width, channels]. */
+export type Shape3 = readonly [number, number, number];
+
+/** A convolution, 'same' padding, stride 1, followed by (BatchNorm and) ReLU. */
+export interface ConvLayer {
+  readonly kind: 'conv';
+  /** Stable name, e.g. `L2`, used in reports and exported graphs. */
+  readonly name: string;
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride: 1;
+  readonly inShape: Shape3;
+  readonly outShape: Shape3;
+}
+
+/** A 2×2 max pooling with stride 2 ('valid'). */
+export interface PoolLayer {
+  readonly kind: 'maxpool';
+  readonly name: string;
+  readonly size: 2;
+  readonly stride: 2;
+  readonly inShape: Shape3;
+  readonly outShape: Shape3;
+}
+
+/** Flatten → fully connected layer producing the logits. */
+export interface DenseLayer {
+  readonly kind: 'dense';
+  readonly name: string;
+  readonly units: number;
+  readonly inShape: Shape3;
+  readonly outShape: Shape3;
+}
+
+/** One layer of a decoded CNN chain. */
+export type LayerSpec = ConvLayer | PoolLayer | DenseLayer;
+
+/** A decoded CNN: a chain of layers from the input to the logits. */
+export interface Architecture {
+  readonly input: Shape3;
+  readonly classes: number;
+  readonly layers: readonly LayerSpec[];
+}
+
+/** A fixed-point format. Signed: I integer bits include the sign. Range see DESIGN §5. */
+export interface FixedPoint {
+  readonly intBits: number;
+  readonly fracBits: number;
+  readonly signed: boolean;
+}
+
+/** Quantization of one layer: null means float32. */
+export interface LayerQuant {
+  /** Weight format (signed); null for float weights or a layer without weights. */
+  readonly weight: FixedPoint | null;
+  /** Output activation format (unsigned, after ReLU); null for float or pass-through (pooling, logits). */
+  readonly activation: FixedPoint | null;
+}
+
+/** Per-layer quantization, aligned with {@link Architecture.layers}. */
+export interface Quantization {
+  readonly layers: readonly LayerQuant[];
+  /** Width of the input pixels as they enter the first layer (8-bit images). */
+  readonly inputBits: number;
+  /** True when no layer is quantized. */
+  readonly float: boolean;
+}
+
+function requireFamily(space: SearchSpace, family: string): void {
+  if (space.meta.family !== family) {
+    throw new HwnasError(
+      'SPACE_FAMILY',
+      `space "${space.name}" is of family "${space.meta.family}", this decoder reads "${family}" spaces`,
+    );
+  }
+}
+
+/** The CNN a lu2019-family genome encodes. Pooling that would shrink a side below 1 is skipped. */
+export function decodeArchitecture(space: SearchSpace, genome: Genome): Architecture {
+  requireFamily(space, 'lu2019');
+  const input = space.meta.input as Shape3;
+  const classes = space.meta.classes as number;
+  const depth = space.num(genome, 'depth');
+  const layers: LayerSpec[] = [];
+  let shape: Shape3 = input;
+  for (let i = 1; i <= depth; i++) {
+    const filters = space.num(genome, `L${i}.filters`);
+    const kernel = space.num(genome, `L${i}.kernel`);
+    const out: Shape3 = [shape[0], shape[1], filters];
+    layers.push({ kind: 'conv', name: `L${i}`, filters, kernel, stride: 1, inShape: shape, outShape: out });
+    shape = out;
+    if (genome[`L${i}.pool`] === true && shape[0] >= 2 && shape[1] >= 2) {
+      const pooled: Shape3 = [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2), shape[2]];
+      layers.push({ kind: 'maxpool', name: `L${i}.pool`, size: 2, stride: 2, inShape: shape, outShape: pooled });
+      shape = pooled;
+    }
+  }
+  layers.push({ kind: 'dense', name: 'fc', units: classes, inShape: shape, outShape: [1, 1, classes] });
+  return { input, classes, layers };
+}
+
+/** The per-layer fixed-point formats of a lu2019-family genome (all null for a float space). */
+export function decodeQuantization(space: SearchSpace, genome: Genome): Quantization {
+  const arch = decodeArchitecture(space, genome);
+  const quantized = space.meta.quantization === 'search';
+  const fmt = (prefix: string, which: 'w' | 'a'): FixedPoint => ({
+    intBits: space.num(genome, `${prefix}.${which}Int`),
+    fracBits: space.num(genome, `${prefix}.${which}Frac`),
+    signed: which === 'w',
+  });
+  const layers = arch.layers.map((layer): LayerQuant => {
+    if (!quantized || layer.kind === 'maxpool') return { weight: null, activation: null };
+    if (layer.kind === 'dense') return { weight: fmt('fc', 'w'), activation: null };
+    return { weight: fmt(layer.name, 'w'), activation: fmt(layer.name, 'a') };
+  });
+  return { layers, inputBits: 8, float: !quantized };
+}
+
+/** Total bits of a fixed-point format. */
+export function fixedPointBits(f: FixedPoint): number {
+  return f.intBits + f.fracBits;
+}
+
+/** The six operations of an nb201 genome, in benchmark edge order. */
+export function decodeNb201(space: SearchSpace, genome: Genome): Nb201Op[] {
+  requireFamily(space, 'nb201');
+  return NB201_EDGES.map((e) => genome[e] as Nb201Op);
+}
+
+/** The real vector of a vector-family genome (ZDT, DTLZ). */
+export function decodeVector(space: SearchSpace, genome: Genome): number[] {
+  requireFamily(space, 'vector');
+  return space.genes.map((g) => genome[g.name] as number);
+}
