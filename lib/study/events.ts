@@ -1,0 +1,50 @@
+/**
+ * The journal's event types: one JSON object per line. A study is exactly the replay of its events.
+ */
+import type { SpaceDeclaration } from '../space/search-space.js';
+import type { Genome } from '../space/genome.js';
+import type { StrategySnapshot } from '../../strategies/strategy.js';
+import type { Constraint, Objective, TrialResult } from './trial.js';
+
+/** Everything needed to rebuild a study: stored in its first event. */
+export interface StudyRecord {
+  readonly space: SpaceDeclaration;
+  readonly objectives: readonly Objective[];
+  readonly constraints: readonly Constraint[];
+  readonly strategy: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly seed: number;
+  /** Free-form description of what is evaluated (problem, dataset, spec…), for loaders, reports and resume checks. */
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/** Journal format version; bump on incompatible changes. */
+export const JOURNAL_VERSION = 1;
+
+export type StudyEvent =
+  | { readonly type: 'create'; readonly version: number; readonly at: string; readonly study: StudyRecord }
+  | {
+      readonly type: 'ask';
+      readonly at: string;
+      readonly trials: readonly { readonly number: number; readonly genome: Genome; readonly key: string }[];
+    }
+  | { readonly type: 'result'; readonly at: string; readonly number: number; readonly result: TrialResult }
+  | {
+      readonly type: 'tell';
+      readonly at: string;
+      /** Trial numbers told to the strategy in this event. */
+      readonly numbers: readonly number[];
+      /** The strategy's state right after this tell. */
+      readonly snapshot: StrategySnapshot;
+    };
+
+/** Where a study's events live. */
+export interface StudyStorage {
+  /** Every event stored so far, in order (a torn last line is skipped with a warning). */
+  read(): Promise<StudyEvent[]>;
+  /** Appends one event; `durable` forces it to disk before resolving (finished trials, tells). */
+  append(event: StudyEvent, durable: boolean): Promise<void>;
+  /** Releases the storage (file handles, locks). */
+  close(): Promise<void>;
+  /** Human-readable location, for messages. */
+  readonly location: string;
+}

@@ -1,0 +1,152 @@
+/**
+ * JournalStorage: one JSON line per event in `<dir>/journal.jsonl`, fsync'd for finished trials and tells,
+ * so a search killed with SIGKILL loses nothing it had finished. A lock file keeps a second process out;
+ * a torn last line (a write cut by the kill) is detected, reported and cut off before new appends.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HwnasError } from '../errors.js';
+import type { StudyEvent, StudyStorage } from './events.js';
+
+/** Options of {@link JournalStorage.open}. */
+export interface JournalOptions {
+  /** Called with warnings (torn line skipped, stale lock taken over). Default: stderr. */
+  readonly warn?: (message: string) => void;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class JournalStorage implements StudyStorage {
+  readonly location: string;
+  private fd: number | null;
+  private readonly lockPath: string;
+  private events: StudyEvent[];
+
+  private constructor(file: string, fd: number, lockPath: string, events: StudyEvent[]) {
+    this.location = file;
+    this.fd = fd;
+    this.lockPath = lockPath;
+    this.events = events;
+  }
+
+  /** The journal file of a run directory. */
+  static file(dir: string): string {
+    return path.join(dir, 'journal.jsonl');
+  }
+
+  /** Whether `dir` holds a journal. */
+  static exists(dir: string): boolean {
+    return fs.existsSync(JournalStorage.file(dir));
+  }
+
+  /**
+   * Opens (creating if needed) the journal of run directory `dir` and takes its lock.
+   * Throws HwnasError `RUN_LOCKED` when another live process holds it, `RUN_UNWRITABLE` when `dir` can't be written.
+   */
+  static open(dir: string, options: JournalOptions = {}): JournalStorage {
+    const warn = options.warn ?? ((m: string) => process.stderr.write(`hwnas: warning: ${m}\n`));
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (err) {
+      throw new HwnasError('RUN_UNWRITABLE', `cannot write to run directory ${dir}: ${(err as Error).message}`);
+    }
+    const lockPath = path.join(dir, 'journal.lock');
+    JournalStorage.takeLock(lockPath, warn);
+    const file = JournalStorage.file(dir);
+    try {
+      const events = JournalStorage.readAndRepair(file, warn);
+      const fd = fs.openSync(file, 'a');
+      return new JournalStorage(file, fd, lockPath, events);
+    } catch (err) {
+      fs.rmSync(lockPath, { force: true });
+      throw err;
+    }
+  }
+
+  private static takeLock(lockPath: string, warn: (m: string) => void): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(lockPath, 'wx');
+        fs.writeSync(fd, String(process.pid));
+        fs.closeSync(fd);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = Number(fs.readFileSync(lockPath, 'utf8').trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+          throw new HwnasError(
+            'RUN_LOCKED',
+            `run directory ${path.dirname(lockPath)} is in use by process ${pid}; wait for it to finish or stop it`,
+          );
+        }
+        warn(`taking over a stale lock left by process ${pid || '?'} in ${path.dirname(lockPath)}`);
+        fs.rmSync(lockPath, { force: true });
+      }
+    }
+    throw new HwnasError('RUN_LOCKED', `could not take the lock ${lockPath}`);
+  }
+
+  /** Parses the journal; a torn or unparsable LAST line is cut off (with a warning); damage elsewhere is an error. */
+  private static readAndRepair(file: string, warn: (m: string) => void): StudyEvent[] {
+    if (!fs.existsSync(file)) return [];
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    const events: StudyEvent[] = [];
+    let goodBytes = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      const isLast = i === lines.length - 1;
+      if (line === '') {
+        if (!isLast) goodBytes += 1;
+        continue;
+      }
+      const complete = !isLast; // the last element after split has no newline: it was cut
+      let parsed: StudyEvent | null = null;
+      try {
+        parsed = JSON.parse(line) as StudyEvent;
+      } catch {
+        parsed = null;
+      }
+      const remainingNonEmpty = lines.slice(i + 1).some((l) => l.trim() !== '');
+      if (!parsed || !complete) {
+        if (remainingNonEmpty) {
+          throw new HwnasError('JOURNAL_CORRUPT', `${file}: line ${i + 1} is not valid JSON and is not the last line`);
+        }
+        warn(`${file}: the last line (${line.length} bytes) was torn by an interrupted write; skipping it, its trial will run again`);
+        fs.truncateSync(file, goodBytes);
+        break;
+      }
+      events.push(parsed);
+      goodBytes += Buffer.byteLength(line, 'utf8') + 1;
+    }
+    return events;
+  }
+
+  async read(): Promise<StudyEvent[]> {
+    return this.events.slice();
+  }
+
+  async append(event: StudyEvent, durable: boolean): Promise<void> {
+    if (this.fd === null) throw new HwnasError('JOURNAL_CLOSED', `journal ${this.location} is closed`);
+    // One write per line: a kill can tear at most the line being written.
+    fs.writeSync(this.fd, JSON.stringify(event) + '\n');
+    if (durable) fs.fsyncSync(this.fd);
+    this.events.push(event);
+  }
+
+  async close(): Promise<void> {
+    if (this.fd === null) return;
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    this.fd = null;
+    fs.rmSync(this.lockPath, { force: true });
+  }
+}

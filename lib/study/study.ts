@@ -1,0 +1,322 @@
+/**
+ * The Study keeps the books: it asks its strategy for genomes, journals every trial, tells the strategy
+ * finished batches in trial order, and replays its journal on load so a killed search resumes exactly.
+ * It never evaluates (Evaluators do) and never proposes (Strategies do).
+ */
+import { HwnasError } from '../errors.js';
+import { Rng } from '../rng.js';
+import { SearchSpace } from '../space/search-space.js';
+import type { Genome } from '../space/genome.js';
+import type { Evaluator } from '../eval/evaluator.js';
+import { createStrategy, parseStrategyOptions } from '../../strategies/registry.js';
+import type { Strategy } from '../../strategies/strategy.js';
+import { JOURNAL_VERSION, type StudyEvent, type StudyRecord, type StudyStorage } from './events.js';
+import { shouldStop, terminationSchema, trialsLeft, type Termination } from './termination.js';
+import { totalViolation, type Constraint, type FinishedTrial, type Objective, type Trial, type TrialResult } from './trial.js';
+import { parseOrThrow } from '../validate.js';
+
+/** What {@link createStudy} needs. */
+export interface StudyOptions {
+  readonly space: SearchSpace;
+  readonly objectives: readonly Objective[];
+  readonly constraints?: readonly Constraint[];
+  readonly strategy: { readonly name: string; readonly options?: Record<string, unknown> };
+  readonly seed: number;
+  readonly meta?: Record<string, unknown>;
+  readonly storage: StudyStorage;
+}
+
+/** Progress of a running optimisation, reported after every finished trial. */
+export interface Progress {
+  readonly finished: number;
+  /** Target number of trials, when the termination has one. */
+  readonly total?: number;
+  readonly feasible: number;
+  readonly failed: number;
+  /** The trial just finished. */
+  readonly last: FinishedTrial;
+  readonly elapsedMs: number;
+  /** Estimated time to finish, when a target is known. */
+  readonly etaMs?: number;
+}
+
+/** Options of {@link Study.optimize}. */
+export interface OptimizeOptions {
+  readonly evaluator: Evaluator;
+  readonly termination: Termination;
+  /** Genomes evaluated at once; the ask batch is max(strategy batch, concurrency) (default 1). */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+/** A search in progress: its trials, its strategy, its journal. */
+export class Study {
+  private readonly trialList: Trial[] = [];
+  /** Trials finished but not yet told to the strategy. */
+  private untold: number[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly record: StudyRecord,
+    readonly space: SearchSpace,
+    private readonly strategy: Strategy,
+    private readonly storage: StudyStorage,
+  ) {}
+
+  get objectives(): readonly Objective[] {
+    return this.record.objectives;
+  }
+  get constraints(): readonly Constraint[] {
+    return this.record.constraints;
+  }
+  get seed(): number {
+    return this.record.seed;
+  }
+  get strategyName(): string {
+    return this.record.strategy.name;
+  }
+  /** Where the journal lives. */
+  get location(): string {
+    return this.storage.location;
+  }
+
+  /** Every trial so far (running ones included), in number order. */
+  trials(): readonly Trial[] {
+    return this.trialList;
+  }
+
+  /** Finished trials, in number order. */
+  finishedTrials(): FinishedTrial[] {
+    return this.trialList.filter((t): t is Trial & FinishedTrial => t.status !== 'running');
+  }
+
+  /** Trials asked but without a result (e.g. left running by a killed process). */
+  runningTrials(): Trial[] {
+    return this.trialList.filter((t) => t.status === 'running');
+  }
+
+  private static makeStrategy(record: StudyRecord, space: SearchSpace): Strategy {
+    return createStrategy(
+      record.strategy.name,
+      {
+        space,
+        objectives: record.objectives,
+        constraints: record.constraints,
+        rng: Rng.fromSeed(record.seed).fork(`strategy/${record.strategy.name}`),
+      },
+      record.strategy.options,
+    );
+  }
+
+  /** Starts a new study in an empty storage. */
+  static async create(o: StudyOptions): Promise<Study> {
+    const existing = await o.storage.read();
+    if (existing.length > 0) {
+      throw new HwnasError('RUN_EXISTS', `${o.storage.location} already holds a study; resume it or choose another place`);
+    }
+    if (o.objectives.length === 0) throw new HwnasError('INPUT_OBJECTIVES', 'a study needs at least one objective');
+    const options = parseStrategyOptions(o.strategy.name, o.strategy.options ?? {});
+    const record: StudyRecord = {
+      space: o.space.toJSON(),
+      objectives: o.objectives,
+      constraints: o.constraints ?? [],
+      strategy: { name: o.strategy.name, options },
+      seed: o.seed,
+      meta: o.meta ?? {},
+    };
+    const study = new Study(record, o.space, Study.makeStrategy(record, o.space), o.storage);
+    await o.storage.append({ type: 'create', version: JOURNAL_VERSION, at: new Date().toISOString(), study: record }, true);
+    return study;
+  }
+
+  /**
+   * Rebuilds a study from its storage: replays every event, restores the strategy from its last snapshot and
+   * re-asks it the batches asked after that snapshot, checking they match the journal (same seed, same code).
+   */
+  static async load(storage: StudyStorage): Promise<Study> {
+    const events = await storage.read();
+    const first = events[0];
+    if (!first || first.type !== 'create') {
+      throw new HwnasError('RUN_EMPTY', `${storage.location} holds no study (no create event)`);
+    }
+    if (first.version !== JOURNAL_VERSION) {
+      throw new HwnasError('JOURNAL_VERSION', `${storage.location} is journal version ${first.version}; this hwnas reads ${JOURNAL_VERSION}`);
+    }
+    const record = first.study;
+    const space = new SearchSpace(record.space);
+    const study = new Study(record, space, Study.makeStrategy(record, space), storage);
+    let lastTell = -1;
+    const told = new Set<number>();
+    events.forEach((e, i) => {
+      if (e.type === 'tell') {
+        lastTell = i;
+        for (const n of e.numbers) told.add(n);
+      }
+    });
+    for (const e of events) study.apply(e);
+    study.untold = study.finishedTrials().map((t) => t.number).filter((n) => !told.has(n));
+    if (lastTell >= 0) study.strategy.restore((events[lastTell] as Extract<StudyEvent, { type: 'tell' }>).snapshot);
+    // Asks after the snapshot changed the strategy's state (pending offspring, rng): replay them.
+    for (const e of events.slice(lastTell + 1)) {
+      if (e.type !== 'ask') continue;
+      const genomes = await study.strategy.ask(e.trials.length);
+      genomes.forEach((g, j) => {
+        if (space.key(g) !== e.trials[j].key) {
+          throw new HwnasError(
+            'RESUME_MISMATCH',
+            `cannot resume ${storage.location}: trial ${e.trials[j].number} was asked as ${e.trials[j].key} but the strategy now proposes ${space.key(g)} (was the code or the configuration changed?)`,
+          );
+        }
+      });
+    }
+    // Killed between the last result and its tell: tell now, so the strategy learns before asking again.
+    if (study.runningTrials().length === 0) await study.flush();
+    return study;
+  }
+
+  private apply(e: StudyEvent): void {
+    switch (e.type) {
+      case 'ask':
+        for (const t of e.trials) {
+          if (t.number !== this.trialList.length) {
+            throw new HwnasError('JOURNAL_CORRUPT', `trial ${t.number} asked out of order in ${this.storage.location}`);
+          }
+          this.trialList.push({ number: t.number, genome: t.genome, key: t.key, status: 'running', startedAt: e.at });
+        }
+        break;
+      case 'result': {
+        const t = this.trialList[e.number];
+        if (!t) throw new HwnasError('JOURNAL_CORRUPT', `result for unknown trial ${e.number} in ${this.storage.location}`);
+        this.trialList[e.number] = { ...t, ...e.result, finishedAt: e.at };
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private async journal(e: StudyEvent, durable: boolean): Promise<void> {
+    if (this.closed) throw new HwnasError('STUDY_CLOSED', 'this study is closed');
+    await this.storage.append(e, durable);
+    this.apply(e);
+  }
+
+  /** Asks the strategy for `n` genomes and journals them as running trials. */
+  async ask(n: number): Promise<Trial[]> {
+    if (!Number.isInteger(n) || n < 1) throw new HwnasError('INPUT_ASK', `ask needs a whole number ≥ 1, got ${n}`);
+    const genomes: Genome[] = await this.strategy.ask(n);
+    const base = this.trialList.length;
+    const trials = genomes.map((genome, i) => {
+      const issues = this.space.validate(genome);
+      if (issues.length > 0) {
+        throw new HwnasError(
+          'STRATEGY_INVALID_GENOME',
+          `strategy "${this.strategyName}" proposed an invalid genome: ${issues.map((x) => `${x.path} ${x.message}`).join('; ')}`,
+        );
+      }
+      return { number: base + i, genome, key: this.space.key(genome) };
+    });
+    await this.journal({ type: 'ask', at: new Date().toISOString(), trials }, false);
+    return trials.map((t) => this.trialList[t.number]);
+  }
+
+  /**
+   * Records the result of trial `number` (durably). Once no trial is left running, the finished batch is told
+   * to the strategy in trial order and its new state journaled with it.
+   */
+  async tell(number: number, result: TrialResult): Promise<FinishedTrial> {
+    const t = this.trialList[number];
+    if (!t) throw new HwnasError('INPUT_TELL', `no trial ${number} in this study`);
+    if (t.status !== 'running') throw new HwnasError('INPUT_TELL', `trial ${number} already finished (${t.status})`);
+    await this.journal({ type: 'result', at: new Date().toISOString(), number, result }, true);
+    this.untold.push(number);
+    if (this.runningTrials().length === 0) await this.flush();
+    return this.trialList[number] as FinishedTrial;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.untold.length === 0) return;
+    const numbers = this.untold.sort((a, b) => a - b);
+    this.untold = [];
+    await this.strategy.tell(numbers.map((n) => this.trialList[n] as FinishedTrial));
+    await this.journal({ type: 'tell', at: new Date().toISOString(), numbers, snapshot: this.strategy.snapshot() }, true);
+  }
+
+  /**
+   * Runs the search until the termination rule holds or `signal` aborts. Trials left running by an earlier,
+   * killed session are evaluated first. Returns the finished trials.
+   */
+  async optimize(o: OptimizeOptions): Promise<FinishedTrial[]> {
+    const termination = parseOrThrow(terminationSchema, o.termination, 'termination');
+    const concurrency = o.concurrency ?? 1;
+    const started = performance.now();
+    const sessionStart = this.finishedTrials().length;
+    for (;;) {
+      o.signal?.throwIfAborted();
+      let batch = this.runningTrials();
+      if (batch.length === 0) {
+        if (shouldStop(termination, this.finishedTrials().length, performance.now() - started)) break;
+        const n = Math.min(Math.max(this.strategy.batchSize, concurrency), trialsLeft(termination, this.trialList.length));
+        if (n <= 0) break;
+        batch = await this.ask(n);
+      }
+      await this.evaluateBatch(batch, o, termination, started, sessionStart);
+    }
+    return this.finishedTrials();
+  }
+
+  private async evaluateBatch(
+    batch: readonly Trial[],
+    o: OptimizeOptions,
+    termination: Termination,
+    started: number,
+    sessionStart: number,
+  ): Promise<void> {
+    const requests = batch.map((t) => ({ genome: t.genome, trialNumber: t.number, seed: `${this.seed}/trial/${t.number}` }));
+    const done = new Set<number>();
+    const onResult = async (i: number, result: TrialResult): Promise<void> => {
+      if (done.has(i)) return;
+      done.add(i);
+      const finished = await this.tell(batch[i].number, result);
+      if (o.onProgress) {
+        const all = this.finishedTrials();
+        const elapsedMs = performance.now() - started;
+        const sessionDone = all.length - sessionStart;
+        const total = termination.trials;
+        o.onProgress({
+          finished: all.length,
+          total,
+          feasible: all.filter((t) => t.status === 'complete' && totalViolation(t.violations) <= 0).length,
+          failed: all.filter((t) => t.status === 'failed').length,
+          last: finished,
+          elapsedMs,
+          etaMs: total !== undefined && sessionDone > 0 ? (elapsedMs / sessionDone) * Math.max(0, total - all.length) : undefined,
+        });
+      }
+    };
+    let results: TrialResult[];
+    try {
+      results = await o.evaluator.evaluate(requests, { signal: o.signal, onResult });
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      // An evaluator that breaks as a whole fails the unfinished trials, and the search goes on.
+      const message = err instanceof Error ? err.message : String(err);
+      results = batch.map(() => ({ status: 'failed' as const, metrics: {}, violations: {}, error: message }));
+    }
+    for (let i = 0; i < batch.length; i++) if (!done.has(i)) await onResult(i, results[i]);
+  }
+
+  /** Closes the storage. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.strategy.dispose?.();
+    await this.storage.close();
+  }
+}
+
+/** Starts a new study (see {@link Study.create}). */
+export const createStudy = (o: StudyOptions): Promise<Study> => Study.create(o);
+/** Loads a study from its storage and prepares it to resume (see {@link Study.load}). */
+export const loadStudy = (storage: StudyStorage): Promise<Study> => Study.load(storage);
