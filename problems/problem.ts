@@ -5,16 +5,10 @@
 import type { EvalRequest, EvaluateOptions, Evaluator } from '../lib/eval/evaluator.js';
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
+import type { HypervolumeSpec } from '../lib/study/summary.js';
 import { constraintViolations, totalViolation, type Constraint, type Objective, type TrialResult } from '../lib/study/trial.js';
 
-/** How to measure a run's hypervolume on a problem (all in minimisation form). */
-export interface HypervolumeSpec {
-  /** Reference point, after normalisation when `ideal`/`nadir` are given. */
-  readonly reference: readonly number[];
-  /** Normalise f' = (f − ideal)/(nadir − ideal) before measuring (EvoXBench style). */
-  readonly ideal?: readonly number[];
-  readonly nadir?: readonly number[];
-}
+export type { HypervolumeSpec };
 
 /** A benchmark problem: a space, objectives, optional constraints, and a cheap evaluation. */
 export interface Problem {

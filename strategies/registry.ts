@@ -4,10 +4,12 @@
 import { ConfigError } from '../lib/errors.js';
 import { zodIssues } from '../lib/validate.js';
 import { randomStrategy } from './random.js';
+import { reinforceStrategy } from './reinforce/index.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from './strategy.js';
 
 export const STRATEGIES = {
   random: randomStrategy,
+  reinforce: reinforceStrategy,
 } as const satisfies Record<string, StrategyDefinition>;
 
 /** Names of the registered strategies. */

@@ -31,11 +31,17 @@ export type StudyEvent =
   | {
       readonly type: 'tell';
       readonly at: string;
+      /** 1-based count of tells: the snapshot written after this tell carries the same number. */
+      readonly seq: number;
       /** Trial numbers told to the strategy in this event. */
       readonly numbers: readonly number[];
-      /** The strategy's state right after this tell. */
-      readonly snapshot: StrategySnapshot;
     };
+
+/** A strategy snapshot with the tell it follows. */
+export interface StoredSnapshot {
+  readonly seq: number;
+  readonly snapshot: StrategySnapshot;
+}
 
 /** Where a study's events live. */
 export interface StudyStorage {
@@ -43,6 +49,13 @@ export interface StudyStorage {
   read(): Promise<StudyEvent[]>;
   /** Appends one event; `durable` forces it to disk before resolving (finished trials, tells). */
   append(event: StudyEvent, durable: boolean): Promise<void>;
+  /**
+   * Keeps the strategy's state after tell `seq` (only the latest is kept: a strategy's weights can be large,
+   * so they stay out of the journal). Written after the tell event, replacing the previous one atomically.
+   */
+  writeSnapshot(stored: StoredSnapshot): Promise<void>;
+  /** The latest snapshot written, if any. */
+  readSnapshot(): Promise<StoredSnapshot | null>;
   /** Releases the storage (file handles, locks). */
   close(): Promise<void>;
   /** Human-readable location, for messages. */

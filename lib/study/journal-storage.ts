@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
-import type { StudyEvent, StudyStorage } from './events.js';
+import type { StoredSnapshot, StudyEvent, StudyStorage } from './events.js';
 
 /** Options of {@link JournalStorage.open}. */
 export interface JournalOptions {
@@ -140,6 +140,35 @@ export class JournalStorage implements StudyStorage {
     fs.writeSync(this.fd, JSON.stringify(event) + '\n');
     if (durable) fs.fsyncSync(this.fd);
     this.events.push(event);
+  }
+
+  /** The strategy snapshot file of a run directory. */
+  static snapshotFile(dir: string): string {
+    return path.join(dir, 'strategy-snapshot.json');
+  }
+
+  async writeSnapshot(stored: StoredSnapshot): Promise<void> {
+    const file = JournalStorage.snapshotFile(path.dirname(this.location));
+    const tmp = `${file}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, JSON.stringify(stored));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    // rename is atomic: a kill leaves either the previous snapshot or this one, never half of one.
+    fs.renameSync(tmp, file);
+  }
+
+  async readSnapshot(): Promise<StoredSnapshot | null> {
+    const file = JournalStorage.snapshotFile(path.dirname(this.location));
+    if (!fs.existsSync(file)) return null;
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredSnapshot;
+    } catch (err) {
+      throw new HwnasError('SNAPSHOT_CORRUPT', `${file} is not valid JSON (${(err as Error).message}); delete it to replay the journal from the start`);
+    }
   }
 
   async close(): Promise<void> {

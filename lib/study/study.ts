@@ -55,6 +55,7 @@ export class Study {
   private readonly trialList: Trial[] = [];
   /** Trials finished but not yet told to the strategy. */
   private untold: number[] = [];
+  private tellSeq = 0;
   private closed = false;
 
   private constructor(
@@ -146,29 +147,37 @@ export class Study {
     const record = first.study;
     const space = new SearchSpace(record.space);
     const study = new Study(record, space, Study.makeStrategy(record, space), storage);
-    let lastTell = -1;
-    const told = new Set<number>();
-    events.forEach((e, i) => {
-      if (e.type === 'tell') {
-        lastTell = i;
-        for (const n of e.numbers) told.add(n);
-      }
-    });
     for (const e of events) study.apply(e);
+    const tells = events.filter((e): e is Extract<StudyEvent, { type: 'tell' }> => e.type === 'tell');
+    const told = new Set(tells.flatMap((e) => e.numbers));
     study.untold = study.finishedTrials().map((t) => t.number).filter((n) => !told.has(n));
-    if (lastTell >= 0) study.strategy.restore((events[lastTell] as Extract<StudyEvent, { type: 'tell' }>).snapshot);
-    // Asks after the snapshot changed the strategy's state (pending offspring, rng): replay them.
-    for (const e of events.slice(lastTell + 1)) {
-      if (e.type !== 'ask') continue;
-      const genomes = await study.strategy.ask(e.trials.length);
-      genomes.forEach((g, j) => {
-        if (space.key(g) !== e.trials[j].key) {
-          throw new HwnasError(
-            'RESUME_MISMATCH',
-            `cannot resume ${storage.location}: trial ${e.trials[j].number} was asked as ${e.trials[j].key} but the strategy now proposes ${space.key(g)} (was the code or the configuration changed?)`,
-          );
-        }
-      });
+    study.tellSeq = tells.length;
+    // Restore the latest snapshot, then replay what the strategy saw after it: the asks (checked against the
+    // journal: same seed and same code must propose the same genomes) and the tells.
+    const stored = await storage.readSnapshot();
+    let from = 0;
+    if (stored) {
+      const at = events.findIndex((e) => e.type === 'tell' && e.seq === stored.seq);
+      if (at < 0) {
+        throw new HwnasError('JOURNAL_CORRUPT', `${storage.location}: the strategy snapshot follows tell ${stored.seq}, which the journal does not hold`);
+      }
+      study.strategy.restore(stored.snapshot);
+      from = at + 1;
+    }
+    for (const e of events.slice(from)) {
+      if (e.type === 'ask') {
+        const genomes = await study.strategy.ask(e.trials.length);
+        genomes.forEach((g, j) => {
+          if (space.key(g) !== e.trials[j].key) {
+            throw new HwnasError(
+              'RESUME_MISMATCH',
+              `cannot resume ${storage.location}: trial ${e.trials[j].number} was asked as ${e.trials[j].key} but the strategy now proposes ${space.key(g)} (was the code or the configuration changed?)`,
+            );
+          }
+        });
+      } else if (e.type === 'tell') {
+        await study.strategy.tell(e.numbers.map((n) => study.trialList[n] as FinishedTrial));
+      }
     }
     // Killed between the last result and its tell: tell now, so the strategy learns before asking again.
     if (study.runningTrials().length === 0) await study.flush();
@@ -240,7 +249,9 @@ export class Study {
     const numbers = this.untold.sort((a, b) => a - b);
     this.untold = [];
     await this.strategy.tell(numbers.map((n) => this.trialList[n] as FinishedTrial));
-    await this.journal({ type: 'tell', at: new Date().toISOString(), numbers, snapshot: this.strategy.snapshot() }, true);
+    const seq = ++this.tellSeq;
+    await this.journal({ type: 'tell', at: new Date().toISOString(), seq, numbers }, true);
+    await this.storage.writeSnapshot({ seq, snapshot: this.strategy.snapshot() });
   }
 
   /**

@@ -105,6 +105,17 @@ describe('Study', () => {
     await b2.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 20 } });
     expect(b2.trials().map((t) => t.key)).toEqual(keysA);
     await b2.close();
+
+    // Without the snapshot file the journal alone replays the strategy from the start, to the same place.
+    const c = await mk(tmp());
+    await c.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 13 } });
+    const dirC = path.dirname(c.location);
+    await c.close();
+    fs.rmSync(JournalStorage.snapshotFile(dirC));
+    const c2 = await loadStudy(JournalStorage.open(dirC));
+    await c2.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 20 } });
+    expect(c2.trials().map((t) => t.key)).toEqual(keysA);
+    await c2.close();
   });
 
   it('locks a run directory against a second process and detects a torn last line', async () => {
@@ -137,7 +148,7 @@ describe('Study', () => {
     expect(() => JournalStorage.open(path.join(file, 'run'))).toThrow(/cannot write/);
   });
 
-  it.each(['random'])('resumes after kill -9 keeping every finished trial (%s)', async (strategy) => {
+  it.each(['random', 'reinforce'])('resumes after kill -9 keeping every finished trial (%s)', async (strategy) => {
     const reference = tmp();
     const full = spawnSync(process.execPath, [fixture, reference, '40', strategy, '0']);
     expect(full.stdout.toString()).toContain('done');

@@ -1,0 +1,214 @@
+/**
+ * Cost of one layer as a stage of the layer-pipelined accelerator of Lu et al. 2019 (MODELS.md §1.4, §6):
+ * its work (MACs, parameters), its on-chip memory, and for each implementation option (Tm output lanes ×
+ * Tn multipliers per lane, multipliers in LUTs or in DSP blocks) the cycles per image and the LUTs/DSPs.
+ *
+ * Stage structure [inferred from MODELS.md §1.4 and FGNAS fpga/architecture.py `Linear`]: each of the Tm
+ * lanes has Tn multipliers, an adder tree over their products, an accumulator over the N·K² terms of an
+ * output, then ReLU and a truncator to the output activation format; loop counters drive it.
+ *   cycles = groups · ⌈M/Tm⌉ · ⌈N/Tn⌉ · R · C · K²                         (MODELS.md §1.4)
+ *   LUTs   = Tm · (Tn·LUT_mul(a, w) + tree(Tn) + LUT_add(acc) + ReLU + truncator) + counters
+ * Bit growth [code: FGNAS operator.py]: a product of an a-bit unsigned activation and a w-bit signed weight
+ * needs a + w bits; a sum of k terms adds ⌈log2 k⌉ bits.
+ * Float32 layers use the float operators (index 0 of the FGNAS table), whose adders take 4 cycles; we assume
+ * the accumulation is interleaved over output pixels so a float stage keeps one MAC per multiplier per cycle
+ * (FGNAS instead charges (cycle+1) per step) [inferred].
+ * On-chip memory [DESIGN §4]: weights Σ params·bw bits and line buffers (K−1)·W·N·ba bits; it does not depend
+ * on the option.
+ */
+import { dspsPerMultiplier, type Device } from './device.js';
+import { loopDims, layerMacs, layerParams, type HwConv, type HwDense, type HwLayer, type HwPool, type Word } from './network.js';
+import {
+  FLOAT32, adderLuts, ceilLog2, checkBits, counterBits, max2Luts, multiplierLuts, reluLuts, truncatorCost,
+} from './operator-costs.js';
+
+/** Resources and cycles of one choice for one stage: the unit the mapper works on. */
+export interface StageCost {
+  /** Cycles the stage needs per image (its initiation interval in the pipeline). */
+  readonly cycles: number;
+  readonly luts: number;
+  readonly dsps: number;
+  /** On-chip memory bits. */
+  readonly bram: number;
+}
+
+/** Where a stage's multipliers live. */
+export type MultiplierImpl = 'lut' | 'dsp';
+
+/** One implementation option of a pipeline stage. */
+export interface StageOption extends StageCost {
+  /** Output lanes (conv/dense) or parallel pooling units. */
+  readonly tm: number;
+  /** Multipliers per lane (1 for pooling). */
+  readonly tn: number;
+  readonly mult: MultiplierImpl;
+}
+
+/** Which multiplier implementations the option lists may use. `lut` is the paper's (LUT-only budgets). */
+export type MultiplierMode = 'lut' | 'dsp' | 'both';
+
+/** Options of the option generator. */
+export interface OptionSettings {
+  readonly multipliers: MultiplierMode;
+  /** Largest unroll factor per loop dimension (Tm, Tn, pooling units); keeps option lists small. */
+  readonly maxUnroll: number;
+}
+
+/** Defaults: LUT multipliers as in Lu et al. 2019; unroll ≤ 64 (the widest layer of the seed spaces). */
+export const DEFAULT_OPTION_SETTINGS: OptionSettings = { multipliers: 'lut', maxUnroll: 64 };
+
+/** Work and memory of a layer, independent of its implementation. */
+export interface LayerFigures {
+  readonly macs: number;
+  readonly params: number;
+  readonly weightBits: number;
+  readonly lineBufferBits: number;
+  /** weightBits + lineBufferBits. */
+  readonly bramBits: number;
+}
+
+function wordBits(w: Word): number {
+  return w === 'float32' ? 32 : w;
+}
+
+/** MACs, parameters and on-chip memory bits of a layer. */
+export function layerFigures(layer: HwLayer): LayerFigures {
+  const macs = layerMacs(layer);
+  const params = layerParams(layer);
+  const weightBits = layer.kind === 'maxpool' ? 0 : params * wordBits(layer.weight);
+  let lineBufferBits = 0;
+  const [, w, c] = layer.inShape;
+  if (layer.kind === 'conv' && layer.kernel > 1) lineBufferBits = (layer.kernel - 1) * w * c * wordBits(layer.input);
+  if (layer.kind === 'maxpool') lineBufferBits = (layer.size - 1) * w * c * wordBits(layer.input);
+  return { macs, params, weightBits, lineBufferBits, bramBits: weightBits + lineBufferBits };
+}
+
+/**
+ * The smallest unroll factor for each distinct tile count ⌈D/t⌉, up to `max`: any other factor costs more
+ * for the same cycles, so only these can be on a Pareto set.
+ */
+export function unrollCandidates(d: number, max: number): number[] {
+  const out: number[] = [];
+  const top = Math.min(d, max);
+  for (let t = 1; t <= top; t++) {
+    if (t === 1 || Math.ceil(d / (t - 1)) > Math.ceil(d / t)) out.push(t);
+  }
+  return out;
+}
+
+/** LUTs of loop counters for the given trip counts (trips of 1 need none). */
+function counterLuts(trips: readonly number[]): number {
+  let s = 0;
+  for (const t of trips) if (t > 1) s += adderLuts(counterBits(t));
+  return s;
+}
+
+/** LUTs of a binary adder tree over `n` inputs of `bits` bits (n − 1 adders, one more bit per level). */
+export function adderTreeLuts(n: number, bits: number, float: boolean): number {
+  if (float) return (n - 1) * FLOAT32.adder.luts;
+  let s = 0;
+  let width = n;
+  let level = 0;
+  while (width > 1) {
+    level++;
+    const adders = Math.floor(width / 2);
+    s += adders * adderLuts(bits + level);
+    width = Math.ceil(width / 2);
+  }
+  return s;
+}
+
+/** Per-lane LUTs and DSPs that do not scale with Tn (accumulator, ReLU, truncator). */
+function laneTail(layer: HwConv | HwDense, productBits: number, terms: number, float: boolean): { luts: number; dsps: number } {
+  if (float) {
+    return { luts: FLOAT32.adder.luts + (layer.relu ? FLOAT32.relu.luts : 0), dsps: FLOAT32.adder.dsps };
+  }
+  let luts = adderLuts(productBits + ceilLog2(terms));
+  if (layer.output !== 'wide' && layer.output !== 'float32') {
+    if (layer.relu) luts += reluLuts(layer.output);
+    luts += truncatorCost(layer.output).luts;
+  }
+  return { luts, dsps: 0 };
+}
+
+function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSettings, bram: number): StageOption[] {
+  const d = loopDims(layer);
+  const float = layer.input === 'float32' || layer.weight === 'float32';
+  let a = 0;
+  let w = 0;
+  if (!float) {
+    a = layer.input as number;
+    w = layer.weight as number;
+    checkBits(a, `${layer.name} input`);
+    checkBits(w, `${layer.name} weight`);
+  }
+  const productBits = a + w;
+  const terms = d.N * d.K * d.K;
+  const tail = laneTail(layer, productBits, terms, float);
+  const tms = unrollCandidates(d.M, settings.maxUnroll);
+  const tns = unrollCandidates(d.N, settings.maxUnroll);
+  const impls: MultiplierImpl[] = float
+    ? ['lut']
+    : settings.multipliers === 'both' ? ['lut', 'dsp'] : [settings.multipliers];
+  const pixelCycles = d.groups * d.R * d.C * d.K * d.K;
+  const out: StageOption[] = [];
+  for (const mult of impls) {
+    const mulLuts = float ? FLOAT32.multiplier.luts : mult === 'lut' ? multiplierLuts(a, w) : 0;
+    const mulDsps = float ? FLOAT32.multiplier.dsps : mult === 'dsp' ? dspsPerMultiplier(device, a, w) : 0;
+    for (const tn of tns) {
+      const laneLuts = tn * mulLuts + adderTreeLuts(tn, productBits, float) + tail.luts;
+      const laneDsps = tn * mulDsps + (float ? (tn - 1) * FLOAT32.adder.dsps : 0) + tail.dsps;
+      const tilesN = Math.ceil(d.N / tn);
+      for (const tm of tms) {
+        const tilesM = Math.ceil(d.M / tm);
+        const luts = tm * laneLuts + counterLuts([d.groups, tilesM, tilesN, d.R, d.C, d.K, d.K]);
+        out.push({ cycles: tilesM * tilesN * pixelCycles, luts, dsps: Math.ceil(tm * laneDsps), bram, tm, tn, mult });
+      }
+    }
+  }
+  return out;
+}
+
+function poolOptions(layer: HwPool, settings: OptionSettings, bram: number): StageOption[] {
+  const [r, c, ch] = layer.outShape;
+  const float = layer.input === 'float32';
+  const window = layer.size * layer.size;
+  // A unit is a tree of window − 1 two-input max operators producing one output per cycle.
+  const unit = (window - 1) * (float ? FLOAT32.max2.luts : max2Luts(layer.input as number));
+  return unrollCandidates(ch, settings.maxUnroll).map((p) => {
+    const tiles = Math.ceil(ch / p);
+    return { cycles: tiles * r * c, luts: p * unit + counterLuts([tiles, r, c]), dsps: 0, bram, tm: p, tn: 1, mult: 'lut' as const };
+  });
+}
+
+/** Every option of a layer (before Pareto pruning). */
+export function allStageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
+  const bram = layerFigures(layer).bramBits;
+  return layer.kind === 'maxpool' ? poolOptions(layer, settings, bram) : macOptions(layer, device, settings, bram);
+}
+
+/**
+ * The options no other option of the same stage dominates on (cycles, LUTs, DSPs, BRAM), sorted by cycles
+ * ascending. Equal cost vectors are kept once. Dominated options can never be part of a Pareto-optimal
+ * mapping because the bottleneck (max) and the resource sums are monotone.
+ */
+export function paretoOptions<T extends StageCost>(options: readonly T[]): T[] {
+  const sorted = options.slice().sort((x, y) => x.cycles - y.cycles || x.luts - y.luts || x.dsps - y.dsps || x.bram - y.bram);
+  const kept: T[] = [];
+  for (const o of sorted) {
+    let dominated = false;
+    for (const k of kept) {
+      if (k.luts <= o.luts && k.dsps <= o.dsps && k.bram <= o.bram) {
+        dominated = true;
+        break;
+      }
+    }
+    if (!dominated) kept.push(o);
+  }
+  return kept;
+}
+
+/** The Pareto-pruned options of a layer. */
+export function stageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
+  return paretoOptions(allStageOptions(layer, device, settings));
+}

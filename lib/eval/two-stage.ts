@@ -1,0 +1,166 @@
+/**
+ * Two-stage evaluation (Lu et al. 2019; FNAS): stage 1 measures the hardware cost of every genome without
+ * training and ends infeasible ones there, with their violations; stage 2 trains only the feasible ones.
+ * Results are cached by genome key, so a repeated genome is never mapped or trained twice.
+ */
+import type { Genome } from '../space/genome.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { totalViolation, type TrialResult } from '../study/trial.js';
+import type { EvalRequest, EvaluateOptions, Evaluator } from './evaluator.js';
+
+/** What stage 1 returns for a genome. */
+export interface HardwareOutcome {
+  readonly feasible: boolean;
+  /** Hardware figures (luts, dsps, bramBits, throughput, latencyMs, …). */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Normalised excess per constraint (≤ 0 satisfied). */
+  readonly violations: Readonly<Record<string, number>>;
+  /** Why it is infeasible, in words (e.g. the tightest violation). */
+  readonly reason?: string;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** What stage 2 returns for a trained genome. */
+export interface TrainingOutcome {
+  /** Metrics of the trained child; must include the accuracy metric the study optimises. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** Stage 1: hardware cost of a batch of genomes (in a pool or in-process). */
+export interface HardwareStage {
+  evaluate(genomes: readonly Genome[], signal?: AbortSignal): Promise<HardwareOutcome[]>;
+}
+
+/** Stage 2: trains one genome; rejects when training fails (NaN, crash, out of memory). */
+export interface TrainingStage {
+  train(genome: Genome, seed: string, signal?: AbortSignal): Promise<TrainingOutcome>;
+}
+
+/** Counters a user (and bench:joint) reads to see what two-stage evaluation saved. */
+export interface TwoStageStats {
+  evaluated: number;
+  cacheHits: number;
+  infeasible: number;
+  trained: number;
+  failed: number;
+  hardwareMs: number;
+  trainMs: number;
+}
+
+/** Options of {@link TwoStageEvaluator}. */
+export interface TwoStageOptions {
+  readonly space: SearchSpace;
+  readonly hardware: HardwareStage;
+  readonly training: TrainingStage;
+  /** Trainings run at once (the training pool's size). */
+  readonly trainConcurrency: number;
+  /** When false, every child is trained even if infeasible (to measure what stage 1 saves). Default true. */
+  readonly pruneInfeasible?: boolean;
+}
+
+/** The two-stage evaluator. */
+export class TwoStageEvaluator implements Evaluator {
+  readonly stats: TwoStageStats = { evaluated: 0, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0 };
+  private readonly cache = new Map<string, TrialResult>();
+
+  constructor(private readonly o: TwoStageOptions) {}
+
+  /** Seeds the cache with finished results (e.g. the trials of a resumed study). */
+  prime(entries: Iterable<{ key: string; result: TrialResult }>): void {
+    for (const { key, result } of entries) if (result.status !== 'failed') this.cache.set(key, result);
+  }
+
+  async evaluate(requests: readonly EvalRequest[], options: EvaluateOptions = {}): Promise<TrialResult[]> {
+    const { signal, onResult } = options;
+    const results: TrialResult[] = new Array(requests.length);
+    const keys = requests.map((r) => this.o.space.key(r.genome));
+    const emit = async (i: number, r: TrialResult): Promise<void> => {
+      results[i] = r;
+      this.stats.evaluated++;
+      await onResult?.(i, r);
+    };
+
+    // Cache hits first; then one stage-1 call for the distinct new genomes.
+    const todo: number[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      const hit = this.cache.get(keys[i]);
+      if (hit) {
+        this.stats.cacheHits++;
+        await emit(i, { ...hit, extra: { ...hit.extra, cached: true } });
+      } else todo.push(i);
+    }
+    const firstOf = new Map<string, number>();
+    for (const i of todo) if (!firstOf.has(keys[i])) firstOf.set(keys[i], i);
+    const distinct = [...firstOf.values()];
+    const t0 = performance.now();
+    const hw = await this.o.hardware.evaluate(distinct.map((i) => requests[i].genome), signal);
+    const hwMs = (performance.now() - t0) / Math.max(1, distinct.length);
+    this.stats.hardwareMs += performance.now() - t0;
+    const hwByKey = new Map(distinct.map((i, j) => [keys[i], hw[j]]));
+
+    const toTrain: number[] = [];
+    for (const i of distinct) {
+      const h = hwByKey.get(keys[i])!;
+      if (!h.feasible && (this.o.pruneInfeasible ?? true)) {
+        this.stats.infeasible++;
+        const r: TrialResult = {
+          status: 'infeasible',
+          metrics: h.metrics,
+          violations: h.violations,
+          timings: { hardware: hwMs },
+          extra: { ...h.extra, reason: h.reason },
+        };
+        this.cache.set(keys[i], r);
+        await emit(i, r);
+      } else toTrain.push(i);
+    }
+
+    // Stage 2: feasible children, `trainConcurrency` at a time, each journaled as soon as it ends.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toTrain.length) {
+        const i = toTrain[next++];
+        signal?.throwIfAborted();
+        const h = hwByKey.get(keys[i])!;
+        const t1 = performance.now();
+        let r: TrialResult;
+        try {
+          const out = await this.o.training.train(requests[i].genome, requests[i].seed, signal);
+          this.stats.trained++;
+          r = {
+            status: h.feasible && totalViolation(h.violations) <= 0 ? 'complete' : 'infeasible',
+            metrics: { ...h.metrics, ...out.metrics },
+            violations: h.violations,
+            timings: { hardware: hwMs, train: performance.now() - t1 },
+            extra: { ...h.extra, ...out.extra },
+          };
+          this.cache.set(keys[i], r);
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          this.stats.failed++;
+          r = {
+            status: 'failed',
+            metrics: h.metrics,
+            violations: h.violations,
+            error: err instanceof Error ? err.message : String(err),
+            timings: { hardware: hwMs, train: performance.now() - t1 },
+          };
+        }
+        this.stats.trainMs += performance.now() - t1;
+        await emit(i, r);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.o.trainConcurrency) }, worker));
+
+    // Duplicates inside the batch take the first one's result.
+    for (const i of todo) {
+      if (results[i] === undefined) {
+        const first = results[firstOf.get(keys[i])!];
+        this.stats.cacheHits++;
+        await emit(i, { ...first, extra: { ...first.extra, cached: true } });
+      }
+    }
+    return results;
+  }
+}

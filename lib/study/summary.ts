@@ -1,0 +1,80 @@
+/**
+ * What a finished (or interrupted) study amounts to: counts, the Pareto front of its feasible trials, and
+ * the hypervolume of that front measured as the problem prescribes.
+ */
+import { hypervolume, paretoFront } from '../pareto.js';
+import type { Genome } from '../space/genome.js';
+import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from './trial.js';
+
+/** How to measure hypervolume (all in minimisation form): reference point, optional normalisation. */
+export interface HypervolumeSpec {
+  readonly reference: readonly number[];
+  readonly ideal?: readonly number[];
+  readonly nadir?: readonly number[];
+}
+
+/** One point of the front. */
+export interface FrontEntry {
+  readonly number: number;
+  readonly key: string;
+  readonly genome: Genome;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** The summary written to `summary.json`. */
+export interface StudySummary {
+  readonly trials: number;
+  readonly complete: number;
+  readonly infeasible: number;
+  readonly failed: number;
+  readonly objectives: readonly Objective[];
+  readonly pareto: readonly FrontEntry[];
+  readonly hypervolume: number | null;
+  readonly hypervolumeSpec: HypervolumeSpec | null;
+}
+
+/** True for a trial that finished, measured every objective and met every constraint. */
+export function isFeasibleComplete(t: FinishedTrial, objectives: readonly Objective[]): boolean {
+  return t.status === 'complete' && totalViolation(t.violations) <= 0 && minimisedObjectives(t, objectives).every(Number.isFinite);
+}
+
+/** Normalises minimisation points as the spec says (identity without ideal/nadir). */
+export function normalisePoints(points: readonly (readonly number[])[], spec: HypervolumeSpec): number[][] {
+  const { ideal, nadir } = spec;
+  if (!ideal || !nadir) return points.map((p) => p.slice());
+  return points.map((p) => p.map((v, i) => (v - ideal[i]) / (nadir[i] - ideal[i])));
+}
+
+/** Hypervolume of the feasible trials' objective points under `spec`. */
+export function studyHypervolume(trials: readonly FinishedTrial[], objectives: readonly Objective[], spec: HypervolumeSpec): number {
+  const pts = trials.filter((t) => isFeasibleComplete(t, objectives)).map((t) => minimisedObjectives(t, objectives));
+  return hypervolume(normalisePoints(pts, spec), spec.reference);
+}
+
+/** Summarises finished trials. */
+export function summarizeTrials(
+  trials: readonly FinishedTrial[],
+  objectives: readonly Objective[],
+  spec: HypervolumeSpec | null,
+): StudySummary {
+  const feasible = trials.filter((t) => isFeasibleComplete(t, objectives));
+  const points = feasible.map((t) => minimisedObjectives(t, objectives));
+  const front = paretoFront(points)
+    .map((i) => feasible[i])
+    .sort((a, b) => a.number - b.number);
+  // One entry per distinct design: repeats of a genome add nothing to the front.
+  const seen = new Set<string>();
+  const pareto = front
+    .filter((t) => (seen.has(t.key) ? false : (seen.add(t.key), true)))
+    .map((t) => ({ number: t.number, key: t.key, genome: t.genome, metrics: t.metrics }));
+  return {
+    trials: trials.length,
+    complete: trials.filter((t) => t.status === 'complete').length,
+    infeasible: trials.filter((t) => t.status === 'infeasible').length,
+    failed: trials.filter((t) => t.status === 'failed').length,
+    objectives,
+    pareto,
+    hypervolume: spec ? hypervolume(normalisePoints(points, spec), spec.reference) : null,
+    hypervolumeSpec: spec,
+  };
+}

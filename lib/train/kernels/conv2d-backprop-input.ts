@@ -1,0 +1,114 @@
+/**
+ * Conv2DBackpropInput for the wasm backend as ONE forward convolution (XNNPACK) instead of tfjs-wasm's scalar
+ * loop: the gradient of a correlation is a full correlation of dy with the spatially flipped filter whose in/out
+ * channels are swapped:
+ *
+ *   dx[n,i,j,c] = Σ_{k,l,m} dyd[n, i + top − (KH−1) + k', j + left − (KW−1) + l', m] · W[KH−1−k', KW−1−l', c, m]
+ *
+ * where dyd is dy with (stride − 1) zeros inserted between its pixels (only when stride > 1).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { captureKernel, release, reshapeView, run, WASM, type WasmBackendLike } from './wasm-util.js';
+
+/** dy with (s−1) zeros after every pixel along height and width: (N, OH·sh, OW·sw, M). */
+function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+  const [n, oh, ow, m] = dy.shape;
+  const v = reshapeView(backend, dy, [n, oh, 1, ow, 1, m]);
+  const padded = run('PadV2', backend, { x: v }, {
+    paddings: [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ],
+    constantValue: 0,
+  } as unknown as NamedAttrMap);
+  release(backend, v);
+  padded.shape = [n, oh * sh, ow * sw, m];
+  return padded;
+}
+
+function conv2DBackpropInput(args: {
+  inputs: { dy?: TensorInfo; filter?: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: NamedAttrMap;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const dy = inputs.dy!;
+  const filter = inputs.filter!;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    inputShape: [number, number, number, number];
+  };
+  if (dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports NHWC only');
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+
+  // Filter (KH,KW,C,M) → flipped, channels swapped (KH,KW,M,C).
+  const wT = run('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
+  const wF = run('Reverse', backend, { x: wT }, { dims: [0, 1] });
+  release(backend, wT);
+
+  let src = sh > 1 || sw > 1 ? dilate(backend, dy, sh, sw) : dy;
+  // Zero padding before/after the (dilated) dy so a 'valid' correlation yields exactly H×W.
+  let pt = KH - 1 - info.padInfo.top;
+  let pl = KW - 1 - info.padInfo.left;
+  let pb = H + KH - 1 - pt - src.shape[1];
+  let pr = W + KW - 1 - pl - src.shape[2];
+  if (pt < 0 || pl < 0 || pb < 0 || pr < 0) {
+    // Rows/columns of dy that no output needs (large explicit padding, trailing dilation zeros): crop them.
+    const begin = [0, Math.max(0, -pt), Math.max(0, -pl), 0];
+    const size = [
+      src.shape[0],
+      src.shape[1] - begin[1] - Math.max(0, -pb),
+      src.shape[2] - begin[2] - Math.max(0, -pr),
+      src.shape[3],
+    ];
+    const cropped = run('Slice', backend, { x: src }, { begin, size });
+    if (src !== dy) release(backend, src);
+    src = cropped;
+    pt = Math.max(0, pt);
+    pl = Math.max(0, pl);
+    pb = Math.max(0, pb);
+    pr = Math.max(0, pr);
+  }
+  const out = run('Conv2D', backend, { x: src, filter: wF }, {
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+  } as unknown as NamedAttrMap);
+  if (src !== dy) release(backend, src);
+  release(backend, wF);
+  return out;
+}
+
+/** Kernel config (registered by {@link registerWasmTrainingKernels}); overrides tfjs-wasm's own. */
+export function conv2DBackpropInputConfig(): KernelConfig {
+  for (const k of ['Transpose', 'Reverse', 'PadV2', 'Slice', 'Conv2D']) captureKernel(k);
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: WASM,
+    kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Our training kernels for tfjs-backend-wasm: Conv2DBackpropFilter (missing in wasm) and fast
+ * Conv2DBackpropInput and MaxPoolGrad (tfjs-wasm's are scalar loops). Registered once per thread.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+import { WASM } from './wasm-util.js';
+
+/** Names of the kernels we provide for the wasm backend. */
+export const OWN_WASM_KERNELS: readonly string[] = [
+  tf.Conv2DBackpropFilter,
+  tf.Conv2DBackpropInput,
+  tf.MaxPoolGrad,
+  tf.BatchMatMul,
+];
+
+let registered = false;
+
+/**
+ * Our kernels to install: all, unless env `HWNAS_WASM_KERNELS` lists some (comma-separated kernel names, or
+ * `none`) — for benchmarks against tfjs-wasm's own kernels. Conv2DBackpropFilter is always needed (wasm has none).
+ */
+export function ownKernelsFromEnv(): readonly string[] {
+  const v = process.env.HWNAS_WASM_KERNELS;
+  if (v === undefined || v === '' || v === 'all') return OWN_WASM_KERNELS;
+  const asked = v === 'none' ? [] : v.split(',').map((s) => s.trim());
+  return [tf.Conv2DBackpropFilter, ...asked.filter((k) => OWN_WASM_KERNELS.includes(k) && k !== tf.Conv2DBackpropFilter)];
+}
+
+/**
+ * Registers our kernels for the 'wasm' backend (replacing tfjs-wasm's where it has one). Idempotent.
+ * `only` restricts the set (benchmarks compare against tfjs-wasm's own kernels).
+ */
+export function registerWasmTrainingKernels(only: readonly string[] = ownKernelsFromEnv()): void {
+  if (registered) return;
+  registered = true;
+  const configs = [conv2DBackpropFilterConfig(), conv2DBackpropInputConfig(), maxPoolGradConfig(), batchMatMulConfig()];
+  for (const cfg of configs) {
+    if (!only.includes(cfg.kernelName)) continue;
+    const original = tf.getKernel(cfg.kernelName, WASM);
+    if (original) tf.unregisterKernel(cfg.kernelName, WASM);
+    // An overridden kernel we still call (BatchMatMul) binds its wasm function in its setup: keep that.
+    tf.registerKernel(original?.setupFunc ? { ...cfg, setupFunc: original.setupFunc } : cfg);
+  }
+}
+
+export { batchMatMulConfig, conv2DBackpropFilterConfig, conv2DBackpropInputConfig, maxPoolGradConfig };

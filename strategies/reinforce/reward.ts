@@ -1,0 +1,31 @@
+/**
+ * The controller's reward for one finished trial (DESIGN §4, MODELS.md §1.6): the rewarded metric of a feasible
+ * child (negated when it is minimised, so larger is always better), a configurable penalty for an infeasible
+ * one, and a fixed reward for a failed or pruned one.
+ */
+import { HwnasError } from '../../lib/errors.js';
+import { totalViolation, type FinishedTrial } from '../../lib/study/trial.js';
+import type { RewardRule } from './options.js';
+
+/** Feasible = completed with no positive constraint violation (a complete trial can still violate a constraint). */
+export function isFeasible(trial: FinishedTrial): boolean {
+  return trial.status === 'complete' && totalViolation(trial.violations) <= 0;
+}
+
+/** The reward of `trial` under `rule`. Throws when a feasible trial lacks the rewarded metric (a setup error). */
+export function rewardOf(trial: FinishedTrial, rule: RewardRule): number {
+  if (trial.status === 'failed' || trial.status === 'pruned') return rule.failed;
+  if (!isFeasible(trial)) {
+    if (typeof rule.infeasible === 'number') return rule.infeasible;
+    return rule.infeasible.offset - rule.infeasible.scale * totalViolation(trial.violations);
+  }
+  const v = trial.metrics?.[rule.metric];
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new HwnasError(
+      'REWARD_METRIC_MISSING',
+      `reinforce: trial ${trial.number} is complete but has no finite "${rule.metric}" metric to reward (got ${String(v)}); ` +
+        `set strategy.options.reward.metric to a metric the evaluator reports`,
+    );
+  }
+  return rule.direction === 'minimize' ? -v : v;
+}
