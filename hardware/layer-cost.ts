@@ -84,13 +84,19 @@ export function layerFigures(layer: HwLayer): LayerFigures {
 }
 
 /**
- * The smallest unroll factor for each distinct tile count ⌈D/t⌉, up to `max`: any other factor costs more
- * for the same cycles, so only these can be on a Pareto set.
+ * Unroll factors worth trying for a loop of `d` iterations, up to `max`. When d ≤ max: the smallest factor for
+ * each distinct tile count ⌈d/t⌉ (any other factor costs more for the same cycles, so only these can be
+ * Pareto-optimal). When d > max (the flattened input of a dense layer): powers of two up to `max`, the usual
+ * choice for banked memories [inferred]; listing all `max` factors there would only add options that never
+ * set the bottleneck.
  */
 export function unrollCandidates(d: number, max: number): number[] {
   const out: number[] = [];
-  const top = Math.min(d, max);
-  for (let t = 1; t <= top; t++) {
+  if (d > max) {
+    for (let t = 1; t <= max; t *= 2) out.push(t);
+    return out;
+  }
+  for (let t = 1; t <= d; t++) {
     if (t === 1 || Math.ceil(d / (t - 1)) > Math.ceil(d / t)) out.push(t);
   }
   return out;
@@ -131,7 +137,7 @@ function laneTail(layer: HwConv | HwDense, productBits: number, terms: number, f
   return { luts, dsps: 0 };
 }
 
-function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSettings, bram: number): StageOption[] {
+function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSettings, bram: number, prune: boolean): StageOption[] {
   const d = loopDims(layer);
   const float = layer.input === 'float32' || layer.weight === 'float32';
   let a = 0;
@@ -151,22 +157,89 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
     ? ['lut']
     : settings.multipliers === 'both' ? ['lut', 'dsp'] : [settings.multipliers];
   const pixelCycles = d.groups * d.R * d.C * d.K * d.K;
+  // Counter LUTs split by loop so each combination costs two lookups.
+  const fixedCounters = counterLuts([d.groups, d.R, d.C, d.K, d.K]);
+  const tilesM = tms.map((tm) => Math.ceil(d.M / tm));
+  const tilesN = tns.map((tn) => Math.ceil(d.N / tn));
+  const ctrlM = tilesM.map((t) => counterLuts([t]));
+  const ctrlN = tilesN.map((t) => counterLuts([t]));
   const out: StageOption[] = [];
   for (const mult of impls) {
     const mulLuts = float ? FLOAT32.multiplier.luts : mult === 'lut' ? multiplierLuts(a, w) : 0;
     const mulDsps = float ? FLOAT32.multiplier.dsps : mult === 'dsp' ? dspsPerMultiplier(device, a, w) : 0;
-    for (const tn of tns) {
+    const nM = tms.length;
+    const nN = tns.length;
+    const n = nM * nN;
+    const { cyc, lut, dsp } = scratch(n);
+    for (let j = 0; j < nN; j++) {
+      const tn = tns[j];
       const laneLuts = tn * mulLuts + adderTreeLuts(tn, productBits, float) + tail.luts;
       const laneDsps = tn * mulDsps + (float ? (tn - 1) * FLOAT32.adder.dsps : 0) + tail.dsps;
-      const tilesN = Math.ceil(d.N / tn);
-      for (const tm of tms) {
-        const tilesM = Math.ceil(d.M / tm);
-        const luts = tm * laneLuts + counterLuts([d.groups, tilesM, tilesN, d.R, d.C, d.K, d.K]);
-        out.push({ cycles: tilesM * tilesN * pixelCycles, luts, dsps: Math.ceil(tm * laneDsps), bram, tm, tn, mult });
+      for (let i = 0; i < nM; i++) {
+        const k = j * nM + i;
+        cyc[k] = tilesM[i] * tilesN[j] * pixelCycles;
+        lut[k] = tms[i] * laneLuts + fixedCounters + ctrlM[i] + ctrlN[j];
+        dsp[k] = Math.ceil(tms[i] * laneDsps);
       }
     }
+    const make = (k: number): StageOption => ({
+      cycles: cyc[k], luts: lut[k], dsps: dsp[k], bram, tm: tms[k % nM], tn: tns[Math.floor(k / nM)], mult,
+    });
+    if (!prune) {
+      for (let k = 0; k < n; k++) out.push(make(k));
+      continue;
+    }
+    let sameDsp = true;
+    for (let k = 1; k < n; k++) if (dsp[k] !== dsp[0]) sameDsp = false;
+    if (impls.length === 1 && sameDsp) {
+      // Only cycles and LUTs vary: sort by cycles (packed with the index into one exact double so the
+      // native numeric sort applies), then one sweep keeps the strictly cheaper ones.
+      const order = sortByCycles(cyc, n);
+      let best = Infinity;
+      let lastCycles = -1;
+      for (let q = 0; q < n; q++) {
+        const k = order[q];
+        if (lut[k] >= best) continue;
+        best = lut[k];
+        if (cyc[k] === lastCycles) out[out.length - 1] = make(k);
+        else out.push(make(k));
+        lastCycles = cyc[k];
+      }
+      return out;
+    }
+    for (let k = 0; k < n; k++) out.push(make(k));
   }
-  return out;
+  return prune ? paretoOptions(out) : out;
+}
+
+/** Reused buffers for option generation (one layer at a time; no allocation per layer). */
+let buffers = { cyc: new Float64Array(1024), lut: new Float64Array(1024), dsp: new Float64Array(1024), keys: new Float64Array(1024), order: new Uint32Array(1024) };
+
+function scratch(n: number): typeof buffers {
+  if (buffers.cyc.length < n) {
+    const m = 2 ** Math.ceil(Math.log2(n));
+    buffers = { cyc: new Float64Array(m), lut: new Float64Array(m), dsp: new Float64Array(m), keys: new Float64Array(m), order: new Uint32Array(m) };
+  }
+  return buffers;
+}
+
+/** Indices of the first `n` `cycles` in ascending order (ties in any order). */
+function sortByCycles(cycles: Float64Array, n: number): ArrayLike<number> {
+  let shift = 1;
+  while (shift < n) shift *= 2;
+  let max = 0;
+  for (let k = 0; k < n; k++) if (cycles[k] > max) max = cycles[k];
+  if (max * shift < 2 ** 52) {
+    // Cycles and index packed into one exact double: the native numeric sort does the work.
+    const keys = buffers.keys.subarray(0, n);
+    for (let k = 0; k < n; k++) keys[k] = cycles[k] * shift + k;
+    keys.sort();
+    const order = buffers.order;
+    for (let q = 0; q < n; q++) order[q] = keys[q] % shift;
+    return order;
+  }
+  const order = Array.from({ length: n }, (_, k) => k);
+  return order.sort((x, y) => cycles[x] - cycles[y]);
 }
 
 function poolOptions(layer: HwPool, settings: OptionSettings, bram: number): StageOption[] {
@@ -184,7 +257,7 @@ function poolOptions(layer: HwPool, settings: OptionSettings, bram: number): Sta
 /** Every option of a layer (before Pareto pruning). */
 export function allStageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
   const bram = layerFigures(layer).bramBits;
-  return layer.kind === 'maxpool' ? poolOptions(layer, settings, bram) : macOptions(layer, device, settings, bram);
+  return layer.kind === 'maxpool' ? poolOptions(layer, settings, bram) : macOptions(layer, device, settings, bram, false);
 }
 
 /**
@@ -210,5 +283,6 @@ export function paretoOptions<T extends StageCost>(options: readonly T[]): T[] {
 
 /** The Pareto-pruned options of a layer. */
 export function stageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
-  return paretoOptions(allStageOptions(layer, device, settings));
+  const bram = layerFigures(layer).bramBits;
+  return layer.kind === 'maxpool' ? paretoOptions(poolOptions(layer, settings, bram)) : macOptions(layer, device, settings, bram, true);
 }

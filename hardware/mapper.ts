@@ -42,14 +42,24 @@ export const RESOURCES = ['luts', 'dsps', 'bram'] as const;
 /** One of the summed resources. */
 export type Resource = (typeof RESOURCES)[number];
 
-/** A complete mapping: its cost vector and the option index chosen for each stage. */
-export interface MappingPoint {
+/** The cost vector of a complete mapping. */
+export interface CostVector {
   readonly bottleneck: number;
   readonly luts: number;
   readonly dsps: number;
   readonly bram: number;
+  /** Σ stage cycles: the latency of one image through an idle pipeline. */
   readonly totalCycles: number;
+}
+
+/** A complete mapping: its cost vector and the option index chosen for each stage. */
+export interface MappingPoint extends CostVector {
   readonly choice: readonly number[];
+}
+
+/** A frontier point of the DP: its cost vector and its index in the final frontier. */
+export interface FrontierPoint extends CostVector {
+  readonly id: number;
 }
 
 /** Why no mapping exists under the limits. */
@@ -66,16 +76,27 @@ export type Blocked =
       /** The limit it exceeds (for resources: what is left after the other stages' minima). */
       readonly allowed: number;
     }
+  | {
+      /** Every stage fits alone, but even their cheapest options together exceed a limit. */
+      readonly kind: 'sum';
+      readonly limit: 'cycles' | Resource;
+      readonly minimum: number;
+      readonly allowed: number;
+    }
   | { readonly kind: 'combination' };
 
 /** What the DP returns. */
 export interface FrontierResult {
   /** The Pareto frontier of feasible mappings, by bottleneck ascending; empty when infeasible. */
-  readonly points: MappingPoint[];
+  readonly points: FrontierPoint[];
   /** Set when `points` is empty. */
   readonly blocked?: Blocked;
   /** Largest intermediate frontier (for benchmarks). */
   readonly maxFrontier: number;
+  /** The options chosen for a frontier point (follows the back-pointers). */
+  choice(point: FrontierPoint): number[];
+  /** A frontier point with its choice. */
+  mapping(point: FrontierPoint): MappingPoint;
 }
 
 /** Checks limits: typed error on NaN, negative or missing values. */
@@ -93,29 +114,29 @@ export function activeResources(stages: readonly MapperStage[]): Resource[] {
   return RESOURCES.filter((r) => stages.some((s) => s.options.some((o) => o[r] !== s.options[0][r])));
 }
 
-interface Layer {
-  /** Per state: index of the parent state in the previous frontier and option index in the stage. */
-  parent: Int32Array;
-  option: Int32Array;
-}
-
 /**
  * The Pareto frontier of all mappings within `limits` (DESIGN §4). Dimensions: bottleneck, every resource that
  * varies, and the latency when `limits.maxTotalCycles` is finite.
  */
 export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits): FrontierResult {
   checkLimits(limits);
-  if (stages.length === 0) return { points: [], blocked: { kind: 'no-stages' }, maxFrontier: 0 };
+  if (stages.length === 0) return blockedResult({ kind: 'no-stages' });
   for (const s of stages) {
     if (s.options.length === 0) throw new HwnasError('HW_NO_OPTIONS', `stage "${s.name}" has no implementation option`);
   }
   const L = stages.length;
   const trackLatency = Number.isFinite(limits.maxTotalCycles);
 
-  // Per-stage minima and their suffix sums bound what the remaining stages need at least.
+  // Per-stage minima and their sums bound what the other stages need at least.
+  // A resource varies when some stage has options that differ in it; the others are constants.
+  let varLuts = false, varDsps = false, varBram = false;
   const minRes = stages.map((s) => {
-    let luts = Infinity, dsps = Infinity, bram = Infinity, cycles = Infinity;
+    const o0 = s.options[0];
+    let luts = o0.luts, dsps = o0.dsps, bram = o0.bram, cycles = o0.cycles;
     for (const o of s.options) {
+      if (o.luts !== o0.luts) varLuts = true;
+      if (o.dsps !== o0.dsps) varDsps = true;
+      if (o.bram !== o0.bram) varBram = true;
       if (o.luts < luts) luts = o.luts;
       if (o.dsps < dsps) dsps = o.dsps;
       if (o.bram < bram) bram = o.bram;
@@ -131,6 +152,19 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
     total.cycles += m.cycles;
   }
 
+  // A stage that cannot meet a limit on its own; then minima that cannot fit together.
+  for (let i = 0; i < L; i++) {
+    const m = minRes[i];
+    const alone = { luts: limits.luts, dsps: limits.dsps, bram: limits.bram, cycles: limits.maxTotalCycles };
+    if (m.cycles > limits.maxCycles || m.cycles > limits.maxTotalCycles || RESOURCES.some((r) => m[r] > limits[r])) {
+      return blockedResult(stageBlock(i, stages[i].name, m, limits, alone));
+    }
+  }
+  if (total.cycles > limits.maxTotalCycles) return blockedResult({ kind: 'sum', limit: 'cycles', minimum: total.cycles, allowed: limits.maxTotalCycles });
+  for (const r of RESOURCES) {
+    if (total[r] > limits[r]) return blockedResult({ kind: 'sum', limit: r, minimum: total[r], allowed: limits[r] });
+  }
+
   // Options each stage may use: within the bottleneck limit and leaving room for the others' minima.
   const usable: number[][] = [];
   for (let i = 0; i < L; i++) {
@@ -143,14 +177,16 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
       cycles: limits.maxTotalCycles - (total.cycles - m.cycles),
     };
     const idx: number[] = [];
-    s.options.forEach((o, k) => {
+    const opts = s.options;
+    for (let k = 0; k < opts.length; k++) {
+      const o = opts[k];
       if (o.cycles <= limits.maxCycles && o.cycles <= room.cycles && o.luts <= room.luts && o.dsps <= room.dsps && o.bram <= room.bram) idx.push(k);
-    });
-    if (idx.length === 0) return { points: [], blocked: stageBlock(i, s.name, m, limits, room), maxFrontier: 0 };
+    }
+    if (idx.length === 0) return blockedResult({ kind: 'combination' });
     usable.push(idx);
   }
 
-  const active = activeResources(stages);
+  const active = RESOURCES.filter((r) => (r === 'luts' ? varLuts : r === 'dsps' ? varDsps : varBram));
   if (active.length <= 1 && !trackLatency) return merge2d(stages, usable, limits, active[0] ?? 'luts', minRes);
   return generalDp(stages, usable, limits, active, trackLatency, minRes);
 }
@@ -171,6 +207,62 @@ function stageBlock(
   return { kind: 'combination' };
 }
 
+interface Layer {
+  /** Per state: index of the parent state in the previous frontier and option index in the stage. */
+  parent: Int32Array;
+  option: Int32Array;
+}
+
+/** Running sums of every state (dominance dimensions or not), so final points need no walk back. */
+interface Aux {
+  b: number[];
+  luts: number[];
+  dsps: number[];
+  bram: number[];
+  cyc: number[];
+}
+
+const emptyAux = (): Aux => ({ b: [], luts: [], dsps: [], bram: [], cyc: [] });
+
+function pushAux(to: Aux, from: Aux, s: number, o: StageCost): void {
+  to.b.push(from.b[s] > o.cycles ? from.b[s] : o.cycles);
+  to.luts.push(from.luts[s] + o.luts);
+  to.dsps.push(from.dsps[s] + o.dsps);
+  to.bram.push(from.bram[s] + o.bram);
+  to.cyc.push(from.cyc[s] + o.cycles);
+}
+
+function blockedResult(blocked: Blocked, maxFrontier = 0): FrontierResult {
+  return {
+    points: [],
+    blocked,
+    maxFrontier,
+    choice: () => {
+      throw new HwnasError('HW_NO_MAPPING', 'no mapping: the frontier is empty');
+    },
+    mapping: () => {
+      throw new HwnasError('HW_NO_MAPPING', 'no mapping: the frontier is empty');
+    },
+  };
+}
+
+function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], aux: Aux, maxFrontier: number): FrontierResult {
+  const points: FrontierPoint[] = aux.b.map((_, j) => ({
+    bottleneck: aux.b[j], luts: aux.luts[j], dsps: aux.dsps[j], bram: aux.bram[j], totalCycles: aux.cyc[j], id: j,
+  }));
+  const choice = (p: FrontierPoint): number[] => {
+    const L = layers.length;
+    const c = new Array<number>(L);
+    let s = p.id;
+    for (let i = L - 1; i >= 0; i--) {
+      c[i] = layers[i].option[s];
+      s = layers[i].parent[s];
+    }
+    return c;
+  };
+  return { points, maxFrontier, choice, mapping: (p) => costOf(stages, choice(p)) };
+}
+
 /**
  * One varying resource `dim`, no latency dimension: frontier states are (bottleneck ↑, cost ↓) pairs and each
  * stage merges in linear time.
@@ -179,7 +271,7 @@ function merge2d(
   stages: readonly MapperStage[],
   usable: number[][],
   limits: MapperLimits,
-  dim: keyof StageCost & ('luts' | 'dsps' | 'bram'),
+  dim: Resource,
   minRes: { luts: number; dsps: number; bram: number }[],
 ): FrontierResult {
   const L = stages.length;
@@ -189,40 +281,43 @@ function merge2d(
     if (r === dim) continue;
     let s = 0;
     for (const m of minRes) s += m[r];
-    if (s > limits[r]) return { points: [], blocked: { kind: 'combination' }, maxFrontier: 0 };
+    if (s > limits[r]) return blockedResult({ kind: 'combination' });
   }
   const suffix = new Float64Array(L + 1);
   for (let i = L - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + minRes[i][dim];
 
   const layers: Layer[] = [];
-  let fb: number[] = [0];
+  let aux: Aux = { b: [0], luts: [0], dsps: [0], bram: [0], cyc: [0] };
   let fc: number[] = [0];
   let maxFrontier = 1;
   for (let i = 0; i < L; i++) {
     const opts = stages[i].options;
     // This stage's options as a (cycles ↑, cost ↓) staircase.
-    const idx = usable[i].slice().sort((x, y) => opts[x].cycles - opts[y].cycles || opts[x][dim] - opts[y][dim]);
+    const idx = usable[i];
+    if (!isSortedByCycles(opts, idx)) idx.sort((x, y) => opts[x].cycles - opts[y].cycles || opts[x][dim] - opts[y][dim]);
     const hb: number[] = [];
     const hc: number[] = [];
     const hk: number[] = [];
     for (const k of idx) {
       const o = opts[k];
-      if (hc.length === 0 || o[dim] < hc[hc.length - 1]) {
+      const c = o[dim];
+      if (hc.length === 0 || c < hc[hc.length - 1]) {
         if (hb.length > 0 && hb[hb.length - 1] === o.cycles) {
-          hc[hc.length - 1] = o[dim];
+          hc[hc.length - 1] = c;
           hk[hk.length - 1] = k;
         } else {
           hb.push(o.cycles);
-          hc.push(o[dim]);
+          hc.push(c);
           hk.push(k);
         }
       }
     }
     const room = budget - suffix[i + 1];
-    const nb: number[] = [];
+    const next = emptyAux();
     const nc: number[] = [];
     const parent: number[] = [];
     const option: number[] = [];
+    const fb = aux.b;
     let a = 0, b = 0, bestA = -1, bestB = -1;
     const nF = fb.length, nH = hb.length;
     while (a < nF || b < nH) {
@@ -234,19 +329,24 @@ function merge2d(
       const cost = fc[bestA] + hc[bestB];
       if (cost > room) continue;
       if (nc.length === 0 || cost < nc[nc.length - 1]) {
-        nb.push(t);
         nc.push(cost);
         parent.push(bestA);
         option.push(hk[bestB]);
+        pushAux(next, aux, bestA, opts[hk[bestB]]);
       }
     }
-    if (nb.length === 0) return { points: [], blocked: { kind: 'combination' }, maxFrontier };
+    if (nc.length === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
     layers.push({ parent: Int32Array.from(parent), option: Int32Array.from(option) });
-    fb = nb;
+    aux = next;
     fc = nc;
-    if (nb.length > maxFrontier) maxFrontier = nb.length;
+    if (nc.length > maxFrontier) maxFrontier = nc.length;
   }
-  return { points: fb.map((_, j) => pointOf(stages, layers, j)), maxFrontier };
+  return finalResult(stages, layers, aux, maxFrontier);
+}
+
+function isSortedByCycles(opts: readonly StageCost[], idx: readonly number[]): boolean {
+  for (let j = 1; j < idx.length; j++) if (opts[idx[j]].cycles < opts[idx[j - 1]].cycles) return false;
+  return true;
 }
 
 /** The general case: K summed dimensions (+ latency), dominance by scanning the kept states. */
@@ -262,14 +362,13 @@ function generalDp(
   // Dimensions after the bottleneck: the varying resources, then latency.
   const dims = [...active, ...(trackLatency ? ['cycles' as const] : [])] as ('luts' | 'dsps' | 'bram' | 'cycles')[];
   const D = dims.length;
-  const limitOf = (d: (typeof dims)[number]): number => (d === 'cycles' ? limits.maxTotalCycles : limits[d]);
-  const lim = dims.map(limitOf);
+  const lim = dims.map((d) => (d === 'cycles' ? limits.maxTotalCycles : limits[d]));
   // Constant resources must fit on their own.
   for (const r of RESOURCES) {
     if (active.includes(r)) continue;
     let s = 0;
     for (const m of minRes) s += m[r];
-    if (s > limits[r]) return { points: [], blocked: { kind: 'combination' }, maxFrontier: 0 };
+    if (s > limits[r]) return blockedResult({ kind: 'combination' });
   }
   const suffix: Float64Array[] = dims.map(() => new Float64Array(L + 1));
   for (let d = 0; d < D; d++) {
@@ -277,24 +376,24 @@ function generalDp(
   }
 
   const layers: Layer[] = [];
-  // Frontier: bottleneck array + D value arrays (flattened, stride D).
-  let fb: number[] = [0];
+  // Frontier: running sums + the D dominance values (flattened, stride D).
+  let aux: Aux = { b: [0], luts: [0], dsps: [0], bram: [0], cyc: [0] };
   let fv: number[] = new Array(D).fill(0);
   let maxFrontier = 1;
   for (let i = 0; i < L; i++) {
     const opts = stages[i].options;
     const idx = usable[i];
-    const n = fb.length;
+    const n = aux.b.length;
     const candB: number[] = [];
     const candV: number[] = [];
     const candP: number[] = [];
     const candO: number[] = [];
-    const ov = new Array(D);
+    const ov = new Array<number>(D);
     for (const k of idx) {
       const o = opts[k];
       for (let d = 0; d < D; d++) ov[d] = o[dims[d]];
       for (let s = 0; s < n; s++) {
-        const b = fb[s] > o.cycles ? fb[s] : o.cycles;
+        const b = aux.b[s] > o.cycles ? aux.b[s] : o.cycles;
         let ok = true;
         for (let d = 0; d < D; d++) {
           if (fv[s * D + d] + ov[d] + suffix[d][i + 1] > lim[d]) {
@@ -310,7 +409,7 @@ function generalDp(
       }
     }
     const m = candB.length;
-    if (m === 0) return { points: [], blocked: { kind: 'combination' }, maxFrontier };
+    if (m === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
     const order = Array.from({ length: m }, (_, j) => j);
     order.sort((x, y) => {
       if (candB[x] !== candB[y]) return candB[x] - candB[y];
@@ -320,7 +419,7 @@ function generalDp(
       }
       return 0;
     });
-    const nb: number[] = [];
+    const next = emptyAux();
     const nv: number[] = [];
     const parent: number[] = [];
     const option: number[] = [];
@@ -328,7 +427,8 @@ function generalDp(
       // Sorted by bottleneck, so every kept state has bottleneck ≤ this one: it is dominated iff some kept
       // state is ≤ on every other dimension (equal vectors count as dominated: kept once).
       let dominated = false;
-      for (let q = 0; q < nb.length && !dominated; q++) {
+      const kept = parent.length;
+      for (let q = 0; q < kept && !dominated; q++) {
         let all = true;
         for (let d = 0; d < D; d++) {
           if (nv[q * D + d] > candV[j * D + d]) {
@@ -339,29 +439,17 @@ function generalDp(
         dominated = all;
       }
       if (dominated) continue;
-      nb.push(candB[j]);
       for (let d = 0; d < D; d++) nv.push(candV[j * D + d]);
       parent.push(candP[j]);
       option.push(candO[j]);
+      pushAux(next, aux, candP[j], opts[candO[j]]);
     }
     layers.push({ parent: Int32Array.from(parent), option: Int32Array.from(option) });
-    fb = nb;
+    aux = next;
     fv = nv;
-    if (nb.length > maxFrontier) maxFrontier = nb.length;
+    if (parent.length > maxFrontier) maxFrontier = parent.length;
   }
-  return { points: fb.map((_, j) => pointOf(stages, layers, j)), maxFrontier };
-}
-
-/** Follows the back-pointers of final state `j` and sums its cost vector. */
-function pointOf(stages: readonly MapperStage[], layers: readonly Layer[], j: number): MappingPoint {
-  const L = layers.length;
-  const choice = new Array<number>(L);
-  let s = j;
-  for (let i = L - 1; i >= 0; i--) {
-    choice[i] = layers[i].option[s];
-    s = layers[i].parent[s];
-  }
-  return costOf(stages, choice);
+  return finalResult(stages, layers, aux, maxFrontier);
 }
 
 /** The cost vector of a given choice of options. */
@@ -379,17 +467,17 @@ export function costOf(stages: readonly MapperStage[], choice: readonly number[]
 }
 
 /** The point with the smallest bottleneck (highest throughput); ties: fewer LUTs, DSPs, BRAM, latency. */
-export function bestThroughput(points: readonly MappingPoint[]): MappingPoint | undefined {
+export function bestThroughput<P extends CostVector>(points: readonly P[]): P | undefined {
   return minBy(points, ['bottleneck', 'luts', 'dsps', 'bram', 'totalCycles']);
 }
 
 /** The point with the fewest LUTs; ties: smaller bottleneck, fewer DSPs, BRAM, latency. */
-export function fewestLuts(points: readonly MappingPoint[]): MappingPoint | undefined {
+export function fewestLuts<P extends CostVector>(points: readonly P[]): P | undefined {
   return minBy(points, ['luts', 'bottleneck', 'dsps', 'bram', 'totalCycles']);
 }
 
-function minBy(points: readonly MappingPoint[], keys: readonly (keyof Omit<MappingPoint, 'choice'>)[]): MappingPoint | undefined {
-  let best: MappingPoint | undefined;
+function minBy<P extends CostVector>(points: readonly P[], keys: readonly (keyof CostVector)[]): P | undefined {
+  let best: P | undefined;
   for (const p of points) {
     if (!best) {
       best = p;

@@ -113,7 +113,9 @@ export function max2Luts(n: number): number {
 
 /** ⌈log2 x⌉ for x ≥ 1 (0 for x = 1): the bits a sum of x terms adds. */
 export function ceilLog2(x: number): number {
-  let b = 0;
+  if (x <= 1) return 0;
+  if (x <= 2 ** 31) return 32 - Math.clz32(x - 1);
+  let b = 31;
   while (2 ** b < x) b++;
   return b;
 }

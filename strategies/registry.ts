@@ -3,12 +3,14 @@
  */
 import { ConfigError } from '../lib/errors.js';
 import { zodIssues } from '../lib/validate.js';
+import { nsga2Strategy } from './nsga2/index.js';
 import { randomStrategy } from './random.js';
 import { reinforceStrategy } from './reinforce/index.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from './strategy.js';
 
 export const STRATEGIES = {
   random: randomStrategy,
+  nsga2: nsga2Strategy,
   reinforce: reinforceStrategy,
 } as const satisfies Record<string, StrategyDefinition>;
 

@@ -1,23 +1,35 @@
 /**
- * `hwnas search`: runs a search and writes its journal and summary.json to the run directory.
- * With --problem it searches a benchmark problem (no training).
+ * `hwnas search`: runs (or resumes) a search and writes its journal and summary.json to the run directory.
+ * Without flags it runs the main job: a joint architecture + quantization + FPGA search on MNIST.
+ * With --problem it searches a benchmark problem instead (no training).
+ * A --config file and the flags meet in one validated configuration (lib/config.ts); flags win.
  */
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type Issue } from '../errors.js';
+import { JOINT_DATASETS, mergeConfig, parseSearchConfig, readConfigFile, type SearchConfig } from '../config.js';
 import { PROBLEM_NAMES } from '../../problems/index.js';
-import { STRATEGY_NAMES, parseStrategyOptions } from '../../strategies/registry.js';
+import { STRATEGY_NAMES } from '../../strategies/registry.js';
 import { checkRunDir, defaultRunDir } from '../search/run-dir.js';
 import { runProblemSearch } from '../search/run-problem.js';
+import { runJointSearch, readRunConfig } from '../search/run-joint.js';
 import type { StudySummary } from '../study/summary.js';
 import { FlagReader } from './flags.js';
 import type { ProgressMode } from './progress.js';
 
 /** Raw flags as commander hands them over. */
 interface SearchFlags {
+  config?: string;
   problem?: string;
+  dataset?: string;
   strategy?: string;
+  device?: string;
+  luts?: string;
+  throughput?: string;
+  latencyMs?: string;
   trials?: string;
   budgetMinutes?: string;
+  epochs?: string;
+  workers?: string;
   seed?: string;
   out?: string;
   resume?: boolean;
@@ -25,16 +37,80 @@ interface SearchFlags {
   json?: boolean;
 }
 
+/** Config paths and the flags that set them, so an issue names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  problem: '--problem',
+  dataset: '--dataset',
+  'strategy.name': '--strategy',
+  'hardware.device': '--device',
+  'hardware.luts': '--luts',
+  'hardware.throughput': '--throughput',
+  'hardware.latencyMs': '--latency-ms',
+  'budget.trials': '--trials',
+  'budget.minutes': '--budget-minutes',
+  'training.epochs': '--epochs',
+  workers: '--workers',
+  seed: '--seed',
+  out: '--out',
+};
+
+function withFlagNames(issues: readonly Issue[]): Issue[] {
+  return issues.map((i) => (FLAG_OF[i.path] ? { ...i, path: `${FLAG_OF[i.path]} (${i.path})` } : i));
+}
+
+/** Flags → a partial config object (numbers read here so a bad number names its flag). */
+function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
+  const hardware: Record<string, unknown> = {};
+  if (f.device !== undefined) hardware.device = f.device;
+  if (f.luts !== undefined) hardware.luts = r.positive('luts', f.luts);
+  if (f.throughput !== undefined) hardware.throughput = r.positive('throughput', f.throughput);
+  if (f.latencyMs !== undefined) hardware.latencyMs = r.positive('latency-ms', f.latencyMs);
+  const budget: Record<string, unknown> = {};
+  if (f.trials !== undefined) budget.trials = r.int('trials', f.trials, 1);
+  if (f.budgetMinutes !== undefined) budget.minutes = r.positive('budget-minutes', f.budgetMinutes);
+  const c: Record<string, unknown> = {};
+  if (f.problem !== undefined) c.problem = r.oneOf('problem', f.problem, PROBLEM_NAMES);
+  if (f.dataset !== undefined) c.dataset = r.oneOf('dataset', f.dataset, JOINT_DATASETS);
+  if (f.strategy !== undefined) c.strategy = { name: r.oneOf('strategy', f.strategy, STRATEGY_NAMES) };
+  if (Object.keys(hardware).length) c.hardware = hardware;
+  if (Object.keys(budget).length) c.budget = budget;
+  if (f.epochs !== undefined) c.training = { epochs: r.int('epochs', f.epochs, 1) };
+  if (f.workers !== undefined) c.workers = r.int('workers', f.workers, 1, 64);
+  if (f.seed !== undefined) c.seed = r.int('seed', f.seed, 0, 2 ** 31 - 1);
+  if (f.out !== undefined) c.out = f.out;
+  return c;
+}
+
+/** The configuration of a new search: defaults ← config file ← flags. Throws one ConfigError with every issue. */
+export function resolveSearchConfig(f: SearchFlags): SearchConfig {
+  const r = new FlagReader();
+  const file = f.config !== undefined ? readConfigFile(f.config, r.issues) : {};
+  const fromFlags = flagsToConfig(f, r);
+  let raw = mergeConfig(file, fromFlags) as Record<string, unknown>;
+  // A benchmark problem defaults to NSGA-II with 300 trials; the joint search to its own budget (run-joint.ts).
+  if (raw.problem !== undefined) {
+    raw = mergeConfig({ strategy: { name: 'nsga2' }, budget: { trials: 300 } }, raw) as Record<string, unknown>;
+  }
+  const flagIssues = r.issues.slice();
+  try {
+    return parseSearchConfig(raw, flagIssues);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(withFlagNames(err.issues), 'hwnas search: bad arguments');
+    throw err;
+  }
+}
+
 function printSummary(s: StudySummary, out: string, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify({ event: 'summary', out, ...s }) + '\n');
     return;
   }
+  const fmt = (v: number | undefined) => (v === undefined ? '—' : String(+v.toFixed(4)));
   const lines = [
     `trials ${s.trials} (complete ${s.complete}, infeasible ${s.infeasible}, failed ${s.failed})`,
     `hypervolume ${s.hypervolume === null ? '—' : s.hypervolume.toFixed(4)}`,
     `Pareto front (${s.pareto.length} designs):`,
-    ...s.pareto.slice(0, 20).map((p) => `  #${p.number}  ${s.objectives.map((o) => `${o.metric}=${+p.metrics[o.metric].toFixed(4)}`).join('  ')}  ${p.key}`),
+    ...s.pareto.slice(0, 20).map((p) => `  #${p.number}  ${s.objectives.map((o) => `${o.metric}=${fmt(p.metrics[o.metric])}`).join('  ')}  ${p.key}`),
     ...(s.pareto.length > 20 ? [`  … ${s.pareto.length - 20} more in ${out}/summary.json`] : []),
     `written: ${out}/journal.jsonl, ${out}/summary.json`,
   ];
@@ -44,54 +120,65 @@ function printSummary(s: StudySummary, out: string, json: boolean): void {
 export function register(program: Command): void {
   program
     .command('search')
-    .description('run (or --resume) a search; without flags, the default search')
-    .option('--problem <name>', `benchmark problem (${PROBLEM_NAMES.join(', ')})`)
+    .description('run (or --resume) a search; without flags, the main job: a joint search on MNIST')
+    .option('--config <file>', 'JSON configuration (see `hwnas config --print-default`); flags override it')
+    .option('--problem <name>', `benchmark problem instead of the joint search (${PROBLEM_NAMES.join(', ')})`)
+    .option('--dataset <name>', `dataset of the joint search (${JOINT_DATASETS.join(', ')})`)
     .option('--strategy <name>', `search strategy (${STRATEGY_NAMES.join(', ')})`)
+    .option('--device <name>', 'FPGA device of the joint search (e.g. ep4ce115, xc7z020)')
+    .option('--luts <n>', 'LUT budget')
+    .option('--throughput <img/s>', 'minimum throughput, images per second')
+    .option('--latency-ms <ms>', 'maximum latency of one image, ms')
     .option('--trials <n>', 'number of trials')
     .option('--budget-minutes <m>', 'stop asking for new trials after this many minutes')
+    .option('--epochs <n>', 'training epochs per feasible child')
+    .option('--workers <n>', 'training worker threads (default: cores)')
     .option('--seed <n>', 'root seed (same seed, same search)')
     .option('--out <dir>', 'run directory (journal.jsonl, summary.json)')
-    .option('--resume', 'continue the search in --out')
+    .option('--resume', 'continue the search in --out (its configuration comes from the run; --trials/--budget-minutes may extend it)')
     .option('--quiet', 'no progress display')
     .option('--json', 'one JSON line per event on stdout')
     .action(async (flags: SearchFlags) => {
-      const r = new FlagReader();
-      const problem = r.oneOf('problem', flags.problem ?? 'nb201', PROBLEM_NAMES);
-      const strategy = r.oneOf('strategy', flags.strategy ?? 'nsga2', STRATEGY_NAMES);
-      const trials = r.int('trials', flags.trials ?? (flags.budgetMinutes === undefined ? '300' : undefined), 1);
-      const minutes = r.positive('budget-minutes', flags.budgetMinutes);
-      const seed = r.int('seed', flags.seed ?? '1', 0, 2 ** 31 - 1);
-      if (flags.resume && !flags.out) r.add('--resume', 'needs --out <dir> naming the run to continue');
-      if (flags.quiet && flags.json) r.add('--json', 'cannot be combined with --quiet');
-      let options: Record<string, unknown> = {};
-      if (strategy) {
+      const progress: ProgressMode = flags.quiet ? 'quiet' : flags.json ? 'json' : 'auto';
+      if (flags.quiet && flags.json) throw new ConfigError([{ path: '--json', message: 'cannot be combined with --quiet' }]);
+      let config: SearchConfig;
+      if (flags.resume) {
+        if (!flags.out) throw new ConfigError([{ path: '--resume', message: 'needs --out <dir> naming the run to continue' }]);
+        const r = new FlagReader();
+        const extend = flagsToConfig({ trials: flags.trials, budgetMinutes: flags.budgetMinutes }, r);
+        const fixed = Object.entries(flags).filter(([k, v]) => v !== undefined && !['trials', 'budgetMinutes', 'resume', 'out', 'quiet', 'json'].includes(k));
+        for (const [k] of fixed) r.add(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'cannot change a run being resumed (its configuration is stored in the run)');
         try {
-          options = parseStrategyOptions(strategy, {});
-        } catch (err) {
-          if (err instanceof ConfigError) r.issues.push(...err.issues);
-          else throw err;
-        }
-      }
-      const out = flags.out ?? defaultRunDir(`${problem ?? 'search'}-${strategy ?? ''}-s${seed ?? 0}`);
-      if (r.issues.length === 0) {
-        try {
-          checkRunDir(out, Boolean(flags.resume));
+          checkRunDir(flags.out, true);
         } catch (err) {
           r.add('--out', (err as Error).message);
         }
+        if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas search --resume: bad arguments');
+        config = parseSearchConfig(mergeConfig(readRunConfig(flags.out), { ...extend, out: flags.out }));
+      } else {
+        config = resolveSearchConfig(flags);
+        const out = config.out ?? defaultRunDir(config.problem ? `${config.problem}-${config.strategy.name}-s${config.seed}` : `joint-${config.dataset}-${config.strategy.name}-s${config.seed}`);
+        try {
+          checkRunDir(out, false);
+        } catch (err) {
+          throw new ConfigError([{ path: '--out', message: (err as Error).message }], 'hwnas search: bad arguments');
+        }
+        config = { ...config, out };
       }
-      if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas search: bad arguments');
-      const progress: ProgressMode = flags.quiet ? 'quiet' : flags.json ? 'json' : 'auto';
-      const summary = await runProblemSearch({
-        problem: problem!,
-        strategy: { name: strategy!, options },
-        trials,
-        minutes,
-        seed: seed!,
-        out,
-        resume: Boolean(flags.resume),
-        progress,
-      });
+      const out = config.out!;
+      const summary = config.problem
+        ? await runProblemSearch({
+            problem: config.problem,
+            strategy: config.strategy,
+            trials: config.budget.trials,
+            minutes: config.budget.minutes,
+            seed: config.seed,
+            out,
+            resume: Boolean(flags.resume),
+            progress,
+            config,
+          })
+        : await runJointSearch(config, { resume: Boolean(flags.resume), progress });
       printSummary(summary, out, Boolean(flags.json));
     });
 }

@@ -15,6 +15,11 @@ export const TASKS = {
     if (p?.crash) throw new Error('ping asked to crash');
     return payload;
   },
+  /** Hardware mapping of a batch of genomes (hardware/task.ts). */
+  hardware: async (payload: unknown): Promise<unknown> => (await import('../../hardware/task.js')).runHardwareTask(payload),
+  /** Trains one genome (lib/train): payload a TrainRequest, result a TrainOutcome (failures included). */
+  train: async (payload: unknown, context: { signal?: AbortSignal }): Promise<unknown> =>
+    (await import('../train/task.js')).trainTask(payload, context),
 } satisfies Record<string, TaskFn>;
 
 /** Names of the worker tasks. */

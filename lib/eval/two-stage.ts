@@ -34,7 +34,7 @@ export interface HardwareStage {
 
 /** Stage 2: trains one genome; rejects when training fails (NaN, crash, out of memory). */
 export interface TrainingStage {
-  train(genome: Genome, seed: string, signal?: AbortSignal): Promise<TrainingOutcome>;
+  train(request: EvalRequest, signal?: AbortSignal): Promise<TrainingOutcome>;
 }
 
 /** Counters a user (and bench:joint) reads to see what two-stage evaluation saved. */
@@ -126,7 +126,7 @@ export class TwoStageEvaluator implements Evaluator {
         const t1 = performance.now();
         let r: TrialResult;
         try {
-          const out = await this.o.training.train(requests[i].genome, requests[i].seed, signal);
+          const out = await this.o.training.train(requests[i], signal);
           this.stats.trained++;
           r = {
             status: h.feasible && totalViolation(h.violations) <= 0 ? 'complete' : 'infeasible',

@@ -116,22 +116,28 @@ function metricValue(t: FinishedTrial, metric: string): number | undefined {
   return metric === TRIAL_AXIS ? t.number : t.metrics[metric];
 }
 
-/** The scatter points of one run for axes (x, y); failed trials and trials without both values are left out (and counted). */
-function scatterPoints(v: RunView, x: string, y: string, objectives: readonly Objective[]): { points: ScatterPoint[]; missing: number } {
+/**
+ * The scatter points of one run for axes (x, y). Failed trials are left out; a trial with x but no y (an
+ * infeasible design never trained) gets `y: null`; trials without x are left out and counted.
+ */
+function scatterPoints(v: RunView, x: string, y: string, objectives: readonly Objective[]): { points: ScatterPoint[]; noY: number; missing: number } {
   const points: ScatterPoint[] = [];
+  let noY = 0;
   let missing = 0;
+  const finite = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
   for (const t of v.run.trials) {
     if (t.status === 'failed' || t.status === 'pruned') continue;
     const xv = metricValue(t, x);
     const yv = metricValue(t, y);
-    if (xv === undefined || yv === undefined || !Number.isFinite(xv) || !Number.isFinite(yv)) {
+    if (!finite(xv)) {
       missing++;
       continue;
     }
+    if (!finite(yv)) noY++;
     const cls = v.frontNumbers.has(t.number) ? 'Pareto front' : isFeasibleComplete(t, objectives) ? 'feasible' : 'infeasible';
-    points.push({ run: v.label, trial: t.number, x: xv, y: yv, cls });
+    points.push({ run: v.label, trial: t.number, x: xv, y: finite(yv) ? yv : null, cls });
   }
-  return { points, missing };
+  return { points, noY, missing };
 }
 
 /** Unique labels: "strategy (seed N)", with the directory added where two runs would share one. */
@@ -209,17 +215,25 @@ export async function renderReport(runs: readonly LoadedRun[], options: ReportOp
   for (const [i, a] of axes.entries()) {
     const per = views.map((v) => scatterPoints(v, a.x.metric, a.y.metric, objectives));
     const points = per.flatMap((p) => p.points);
+    const noY = per.reduce((s, p) => s + p.noY, 0);
     const missing = per.reduce((s, p) => s + p.missing, 0);
     out.push(`<h3>${esc(a.y.metric)} against ${esc(a.x.metric)}</h3>`);
     if (points.length === 0) {
-      out.push(`<p class="cap">No trial has both ${esc(a.y.metric)} and ${esc(a.x.metric)}.</p>`);
+      out.push(`<p class="cap">No trial has ${esc(a.x.metric)}.</p>`);
       continue;
     }
-    out.push(`<div class="plot">${await renderSvg(scatterSpec({ ...a, points }), `scatter${i}`)}</div>`);
+    const failed = views.reduce((s, v) => s + v.summary.failed, 0);
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const bounds = constraints.flatMap((c) =>
+      (['x', 'y'] as const).flatMap((axis) => (c.metric === a[axis].metric ? [c.max, c.min].filter((b) => b !== undefined).map((value) => ({ axis, value })) : [])),
+    );
+    out.push(`<div class="plot">${await renderSvg(scatterSpec({ ...a, points, bounds, runs: labels }), `scatter${i}`)}</div>`);
     out.push(
-      `<p class="cap">Every finished trial but failed ones; the Pareto front (over all ${objectives.length} objectives, feasible trials only) in red.${
-        missing ? ` ${missing} trial${missing > 1 ? 's' : ''} without ${esc(a.y.metric)} or ${esc(a.x.metric)} (e.g. infeasible designs never trained) not shown.` : ''
-      }</p>`,
+      `<p class="cap">Every finished trial; the Pareto front (feasible trials, non-dominated over all objectives) in red${bounds.length ? '; constraint bounds dashed' : ''}.` +
+        (noY ? ` ${plural(noY, 'trial')} without ${esc(a.y.metric)} (e.g. infeasible designs, never trained) on the bottom edge.` : '') +
+        (missing ? ` ${plural(missing, 'trial')} without ${esc(a.x.metric)} not shown.` : '') +
+        (failed ? ` ${plural(failed, 'failed trial')} not shown.` : '') +
+        '</p>',
     );
   }
 

@@ -9,12 +9,12 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 export const POINT_CLASSES = ['feasible', 'infeasible', 'Pareto front'] as const;
 export type PointClass = (typeof POINT_CLASSES)[number];
 
-/** One trial in a scatter. */
+/** One trial in a scatter; `y: null` for a trial without a y value (an infeasible design never trained), drawn on the bottom edge. */
 export interface ScatterPoint {
   readonly run: string;
   readonly trial: number;
   readonly x: number;
-  readonly y: number;
+  readonly y: number | null;
   readonly cls: PointClass;
 }
 
@@ -36,9 +36,19 @@ function axisTitle(a: Axis): string {
 
 /**
  * Scatter of trials, `y` against `x`, one panel per run (shared scales, so strategies compare side by side);
- * the Pareto front is its own mark layer, joined by a line when `joinFront` (a 2-objective front).
+ * the Pareto front is its own mark layer, joined by a line when `joinFront` (a 2-objective front); trials
+ * without a y value sit on the bottom edge of the panel, at their x.
  */
-export function scatterSpec(o: { x: Axis; y: Axis; points: readonly ScatterPoint[]; joinFront: boolean }): TopLevelSpec {
+export function scatterSpec(o: {
+  x: Axis;
+  y: Axis;
+  points: readonly ScatterPoint[];
+  /** Run labels in panel order (left to right). */
+  runs: readonly string[];
+  joinFront: boolean;
+  /** Constraint bounds to draw as dashed rules. */
+  bounds?: readonly { readonly axis: 'x' | 'y'; readonly value: number }[];
+}): TopLevelSpec {
   const x = { field: 'x', type: 'quantitative', title: axisTitle(o.x), scale: { zero: false, nice: true } } as const;
   const y = { field: 'y', type: 'quantitative', title: axisTitle(o.y), scale: { zero: false, nice: true } } as const;
   const cls = (range: readonly string[]) =>
@@ -52,8 +62,15 @@ export function scatterSpec(o: { x: Axis; y: Axis; points: readonly ScatterPoint
     description: { field: 'label', type: 'nominal' },
   } as const;
   const isFront = `datum.cls === 'Pareto front'`;
+  const hasY = 'datum.y !== null';
   const layers: unknown[] = [
-    { name: 'trials', transform: [{ filter: `!(${isFront})` }], mark: { type: 'point', filled: true, size: 28, opacity: 0.6 }, encoding },
+    { name: 'trials', transform: [{ filter: `${hasY} && !(${isFront})` }], mark: { type: 'point', filled: true, size: 28, opacity: 0.6 }, encoding },
+    {
+      name: 'noy',
+      transform: [{ filter: `!(${hasY})` }],
+      mark: { type: 'point', filled: true, size: 28, opacity: 0.6 },
+      encoding: { ...encoding, y: { value: PANEL.height - 4 } },
+    },
     { name: FRONT_LAYER, transform: [{ filter: isFront }], mark: { type: 'point', filled: true, size: 90, opacity: 1 }, encoding },
   ];
   if (o.joinFront) {
@@ -64,9 +81,18 @@ export function scatterSpec(o: { x: Axis; y: Axis; points: readonly ScatterPoint
       encoding: { x, y, order: { field: 'x', type: 'quantitative' } },
     });
   }
+  for (const [k, b] of (o.bounds ?? []).entries()) {
+    // One row per run, so each panel of the facet draws the rule once.
+    layers.unshift({
+      name: `bound${k}`,
+      transform: [{ aggregate: [{ op: 'count', as: 'n' }], groupby: ['run'] }],
+      mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+      encoding: { [b.axis]: { datum: b.value, type: 'quantitative' } },
+    });
+  }
   return {
-    data: { values: o.points.map((p) => ({ ...p, label: `trial ${p.trial} (${p.run})` })) },
-    facet: { column: { field: 'run', type: 'nominal', title: null, sort: null, header: { labelFontSize: 12 } } },
+    data: { values: o.points.map((p) => ({ ...p, label: `trial ${p.trial}, ${p.run}` })) },
+    facet: { column: { field: 'run', type: 'nominal', title: null, sort: [...o.runs], header: { labelFontSize: 12 } } },
     spec: { ...PANEL, layer: layers },
     config: { legend: { orient: 'bottom' } },
   } as TopLevelSpec;

@@ -11,6 +11,7 @@ import { ProblemEvaluator } from '../../problems/problem.js';
 import { problemByName } from '../../problems/index.js';
 import { ProgressReporter, type ProgressMode } from '../cli/progress.js';
 import { writeJsonAtomic } from './run-dir.js';
+import type { SearchConfig } from '../config.js';
 
 /** A validated problem search. */
 export interface ProblemSearchConfig {
@@ -22,6 +23,8 @@ export interface ProblemSearchConfig {
   readonly out: string;
   readonly resume: boolean;
   readonly progress: ProgressMode;
+  /** The whole validated configuration, kept in the run so --resume can rebuild it. */
+  readonly config: SearchConfig;
 }
 
 /** Opens (resume) or creates the study of a problem search; checks a resumed run matches the request. */
@@ -36,7 +39,7 @@ async function openStudy(c: ProblemSearchConfig): Promise<Study> {
         constraints: problem.constraints,
         strategy: c.strategy,
         seed: c.seed,
-        meta: { kind: 'problem', problem: problem.name, hypervolume: problem.hypervolume },
+        meta: { kind: 'problem', problem: problem.name, hypervolume: problem.hypervolume, config: c.config },
         storage,
       });
     }

@@ -267,7 +267,9 @@ export class Study {
       o.signal?.throwIfAborted();
       let batch = this.runningTrials();
       if (batch.length === 0) {
-        if (shouldStop(termination, this.finishedTrials().length, performance.now() - started)) break;
+        const finished = this.finishedTrials();
+        const trained = finished.filter((t) => t.timings?.train !== undefined).length;
+        if (shouldStop(termination, finished.length, performance.now() - started, trained)) break;
         const n = Math.min(Math.max(this.strategy.batchSize, concurrency), trialsLeft(termination, this.trialList.length));
         if (n <= 0) break;
         batch = await this.ask(n);

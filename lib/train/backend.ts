@@ -23,6 +23,8 @@ export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
 
 /** The backend a run actually used (every training result reports it). */
 export interface BackendInfo {
+  /** One line for logs and trial records, e.g. `wasm (SIMD, 1 thread, own kernels)`. */
+  readonly name: string;
   /** Which implementation: native TensorFlow, WebAssembly (XNNPACK) or pure JavaScript. */
   readonly kind: 'tfjs-node' | 'wasm' | 'cpu';
   /** tfjs backend name (`tensorflow`, `wasm`, `cpu`). */
@@ -98,7 +100,7 @@ export async function initTrainingBackend(options: BackendOptions = {}): Promise
   if (choice === 'cpu') {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new HwnasError('BACKEND_UNAVAILABLE', 'the cpu backend failed to start');
-    return (current = { kind: 'cpu', tfBackend: 'cpu', threads: 1, simd: false, ownKernels: [] });
+    return (current = { name: 'cpu (pure JavaScript)', kind: 'cpu', tfBackend: 'cpu', threads: 1, simd: false, ownKernels: [] });
   }
   return (current = await startWasm(threads));
 }
@@ -112,7 +114,8 @@ async function tryTfjsNode(): Promise<BackendInfo | null> {
     return null;
   }
   if (!(await tf.setBackend('tensorflow'))) return null;
-  return { kind: 'tfjs-node', tfBackend: 'tensorflow', threads: os.availableParallelism(), simd: false, ownKernels: [] };
+  const threads = os.availableParallelism();
+  return { name: 'tfjs-node (native TensorFlow)', kind: 'tfjs-node', tfBackend: 'tensorflow', threads, simd: false, ownKernels: [] };
 }
 
 /** Directory of the tfjs-backend-wasm package. */
@@ -165,12 +168,15 @@ async function startWasmBackend(threads: number): Promise<BackendInfo> {
     if (!(await tf.setBackend('wasm'))) throw new HwnasError('BACKEND_UNAVAILABLE', 'the wasm backend failed to start');
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  const n = wasmPkg.getThreadsCount();
+  const own = ownKernelsFromEnv();
   return {
+    name: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${n} thread${n > 1 ? 's' : ''}, ${own.length} own kernels)`,
     kind: 'wasm',
     tfBackend: 'wasm',
-    threads: wasmPkg.getThreadsCount(),
+    threads: n,
     simd,
-    ownKernels: ownKernelsFromEnv().slice(),
+    ownKernels: own.slice(),
     ...(note ? { note } : {}),
   };
 }

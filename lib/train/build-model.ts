@@ -2,7 +2,8 @@
  * The trainable tfjs network of a lu2019-family genome, read only through the decoders:
  *
  *   conv layer:  Conv(K×K, 'same', stride 1, bias; kernel fake-quantized as a signed fixed-point weight)
- *                → [BatchNorm] → ReLU → activation fake-quant (unsigned) ; a following maxpool layer: 2×2/2
+ *                → [BatchNorm] → ReLU → activation fake-quant (unsigned; it clamps at 0, so it subsumes the
+ *                ReLU) ; a following maxpool layer: 2×2/2
  *   dense layer: Flatten → Dense(classes; kernel fake-quantized), logits stay float
  *
  * Float genomes (null formats) train the same net without quantizers. Weights are plain tf.Variables named
@@ -20,7 +21,8 @@ import {
 } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { BIAS_QUANTIZATION, fakeQuant, ROUNDING } from './fake-quant.js';
+import { BIAS_QUANTIZATION, fakeQuant, isFloatFormat, ROUNDING } from './fake-quant.js';
+import { convBlock, maxPool2x2, type StepKeeper } from './ops.js';
 
 /** Options of a model. */
 export interface ModelOptions {
@@ -165,9 +167,10 @@ export class QuantizedCnn {
 
   /**
    * Logits for a batch NHWC in [0, 1]. `training` uses batch statistics for BatchNorm and updates its moving
-   * averages; call inside tf.tidy (or an optimizer closure).
+   * averages. With a `keeper` (training steps), the ops keep what their backward pass needs there instead of
+   * copying it: call `keeper.release()` after the step. Call inside tf.tidy (or an optimizer closure).
    */
-  apply(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+  apply(x: tf.Tensor4D, training: boolean, keeper?: StepKeeper): tf.Tensor2D {
     if (this.disposed) throw new Error('model was disposed');
     let h: tf.Tensor4D = x;
     const layers = this.architecture.layers;
@@ -175,17 +178,20 @@ export class QuantizedCnn {
       const layer: LayerSpec = layers[i];
       const q = this.quantization.layers[i];
       if (layer.kind === 'maxpool') {
-        h = tf.maxPool(h, [2, 2], [2, 2], 'valid');
+        h = maxPool2x2(h, keeper, h === x);
         continue;
       }
       const p = this.params.get(layer.name)!;
       const kernel = fakeQuant(p.kernel as tf.Tensor, q.weight);
       if (layer.kind === 'conv') {
-        // Unfused on purpose: tfjs's fused conv computes every input gradient eagerly, including the first
-        // layer's gradient with respect to the images, which nobody needs; separate ops let the tape skip it.
-        const z = tf.conv2d(h, kernel as tf.Tensor4D, 1, 'same');
-        h = tf.relu(this.batchNorm ? this.batchNormalize(z, p, training) : tf.add(z, p.bias));
-        h = fakeQuant(h, q.activation);
+        if (!this.batchNorm) {
+          h = convBlock(h, kernel as tf.Tensor4D, p.bias as tf.Tensor1D, { activation: q.activation, inputGrad: h !== x, keeper });
+        } else {
+          const z = tf.conv2d(h, kernel as tf.Tensor4D, 1, 'same');
+          const n = this.batchNormalize(z, p, training);
+          // The activation quantizer clamps at 0 itself (its gradient mask included): ReLU only for float.
+          h = isFloatFormat(q.activation) ? tf.relu(n) : fakeQuant(n, q.activation);
+        }
       } else {
         const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
         return tf.fused.matMul({ a: flat, b: kernel as tf.Tensor2D, bias: p.bias });

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { FixedPoint } from '../space/decode.js';
+import { ACT_GRAD_KERNEL, FAKE_QUANT_KERNEL } from './kernels/quant-kernels.js';
 
 /** The rounding rule of every quantizer in hwnas (the ONNX exporter must use the same). */
 export const ROUNDING = 'half-to-even' as const;
@@ -103,25 +104,53 @@ export function quantizeToCodes(values: Float32Array, f: FixedPoint): Int32Array
   return out;
 }
 
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** q(x) without gradient: our kernel where registered (wasm), else the standard-op composition (the reference). */
+export function fakeQuantForward(x: tf.Tensor, f: FixedPoint): tf.Tensor {
+  const r = fixedPointRange(f);
+  const scale = 2 ** f.fracBits;
+  if (hasKernel(FAKE_QUANT_KERNEL)) {
+    return tf.engine().runKernel(FAKE_QUANT_KERNEL, { x }, { scale, step: r.step, qmin: r.qmin, qmax: r.qmax }) as tf.Tensor;
+  }
+  return tf.tidy(() => tf.mul(tf.clipByValue(tf.round(tf.mul(x, scale)), r.qmin, r.qmax), r.step));
+}
+
 /**
- * Fake quantization of a tensor with the straight-through gradient (see the module comment). Float formats
- * return `x` unchanged.
+ * [dz, db]: dz = dy where lo ≤ z ≤ hi (else 0), db = Σ dz over all but the last axis: the gradient of a
+ * quantizer's clamp (or of ReLU with lo = {@link RELU_LO}, hi = ∞) fused with a bias gradient. Our kernel
+ * where registered (wasm), else standard ops.
+ */
+export function actGrad(dy: tf.Tensor, z: tf.Tensor, lo: number, hi: number): [tf.Tensor, tf.Tensor] {
+  if (hasKernel(ACT_GRAD_KERNEL)) {
+    const out = tf.engine().runKernel(ACT_GRAD_KERNEL, { dy, z }, { lo, hi }) as unknown as tf.Tensor[];
+    return [out[0], out[1]];
+  }
+  return tf.tidy(() => {
+    const pass = tf.logicalAnd(tf.greaterEqual(z, lo), tf.lessEqual(z, hi));
+    const dz = tf.where(pass, dy, tf.zerosLike(dy));
+    const axes = dz.shape.slice(0, -1).map((_, i) => i);
+    return [dz, tf.sum(dz, axes)] as [tf.Tensor, tf.Tensor];
+  });
+}
+
+/** Smallest positive float32: `z ≥ RELU_LO` ⇔ `z > 0`, so one range test serves ReLU and quantizers. */
+export const RELU_LO = 2 ** -149;
+
+/**
+ * Fake quantization of a tensor with the straight-through gradient (see the module comment): dy passes
+ * where the input lies in the representable range, 0 where it saturates. Float formats return `x` unchanged.
  */
 export function fakeQuant<T extends tf.Tensor>(x: T, f: FixedPoint | null): T {
   if (isFloatFormat(f)) return x;
   const r = fixedPointRange(f);
-  const scale = 2 ** f.fracBits;
   const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const value = tf.tidy(() => tf.mul(tf.clipByValue(tf.round(tf.mul(input, scale)), r.qmin, r.qmax), r.step));
     save([input]);
     return {
-      value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const xs = saved[0];
-          const pass = tf.logicalAnd(tf.greaterEqual(xs, r.min), tf.lessEqual(xs, r.max));
-          return tf.where(pass, dy as tf.Tensor, tf.zerosLike(dy as tf.Tensor));
-        }),
+      value: fakeQuantForward(input, f),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => actGrad(dy as tf.Tensor, saved[0], r.min, r.max)[0],
     };
   });
   return op(x) as T;

@@ -9,14 +9,14 @@ import { geneBounds, isNumericGene } from '../../lib/space/gene.js';
 import type { SearchSpace } from '../../lib/space/search-space.js';
 
 /** How each position of the vector view is varied. */
-export const enum GeneClass {
+export const GeneClass = {
   /** Real-valued: SBX + polynomial mutation within [min, max]. */
-  Real = 0,
+  Real: 0,
   /** Integer-valued (int, bits): SBX + polynomial mutation within [min − ½, max + ½], rounded by `fromVector`. */
-  Integer = 1,
+  Integer: 1,
   /** Categorical (choice, bool): uniform crossover + resampling of a different value. */
-  Categorical = 2,
-}
+  Categorical: 2,
+} as const;
 
 /** Per-position facts the operators need, derived once from the space. */
 export interface VectorModel {

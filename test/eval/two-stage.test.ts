@@ -22,7 +22,7 @@ class CountingHardware implements HardwareStage {
 class CountingTraining implements TrainingStage {
   trained: Genome[] = [];
   constructor(private readonly failKey?: string) {}
-  async train(genome: Genome): Promise<{ metrics: Record<string, number> }> {
+  async train({ genome }: { genome: Genome }): Promise<{ metrics: Record<string, number> }> {
     this.trained.push(genome);
     await new Promise((r) => setTimeout(r, 2));
     if (space.key(genome) === this.failKey) throw new Error('loss became NaN');

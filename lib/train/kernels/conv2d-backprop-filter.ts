@@ -1,5 +1,11 @@
 /**
- * Conv2DBackpropFilter for the wasm backend (which lacks it), as ONE forward convolution (XNNPACK):
+ * Conv2DBackpropFilter for the wasm backend (which lacks it).
+ *
+ * Main path: our SIMD kernel (simd/kernels.ts), one register-blocked reduction per (tap, 4 input channels,
+ * 4–16 filters) straight over x and dy on the wasm heap: no transposes, no packing.
+ *
+ * Fallback (SIMD module unavailable): ONE forward convolution (XNNPACK). It is exact but slower, because
+ * XNNPACK re-packs dy as a fresh filter on every call:
  *
  *   dW[kh,kw,c,m] = Σ_{n,oh,ow} xpad[n, oh·sh + kh, ow·sw + kw, c] · dy[n,oh,ow,m]
  *
@@ -10,7 +16,95 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { addressOf, kernelsFor } from './simd/runtime.js';
+import type { SimdKernels } from './simd/kernels.js';
 import { captureKernel, release, run, WASM, type WasmBackendLike } from './wasm-util.js';
+
+type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** First and one-past-last output index o with 0 ≤ o·s + k − p < size (the outputs tap k reaches). */
+function validRange(k: number, p: number, s: number, size: number, outSize: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((p - k) / s));
+  const hi = Math.min(outSize, Math.floor((size - 1 + p - k) / s) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+function simdBackpropFilter(
+  k: SimdKernels,
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dyIn: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: M } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Filters padded to a multiple of 4 (one f32x4 lane group); the extra outputs are sliced off below.
+  const Mp = Math.ceil(M / 4) * 4;
+  const dy =
+    Mp === M
+      ? dyIn
+      : run('PadV2', backend, { x: dyIn }, {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+            [0, Mp - M],
+          ],
+          constantValue: 0,
+        } as unknown as NamedAttrMap);
+  const out = backend.makeOutput([KH, KW, C, Mp], 'float32');
+  const xA = addressOf(backend, x);
+  const dyA = addressOf(backend, dy);
+  const outA = addressOf(backend, out);
+  const xN = H * W * C * 4;
+  const xRow = sh * W * C * 4;
+  const xPix = sw * C * 4;
+  const dyN = OH * OW * Mp * 4;
+  const dyRow = OW * Mp * 4;
+  const dyPix = Mp * 4;
+  for (let kh = 0; kh < KH; kh++) {
+    const [r0, r1] = validRange(kh, pt, sh, H, OH);
+    for (let kw = 0; kw < KW; kw++) {
+      const [c0w, c1w] = validRange(kw, pl, sw, W, OW);
+      const rows = r1 - r0;
+      const cols = c1w - c0w;
+      // Address of x[0, r0·sh + kh − pt, c0w·sw + kw − pl, 0] (unused when the tap reaches no output).
+      const xTap = xA + ((r0 * sh + kh - pt) * W + (c0w * sw + kw - pl)) * C * 4;
+      const dyTap = dyA + (r0 * OW + c0w) * Mp * 4;
+      for (let c0 = 0; c0 < C; c0 += 4) {
+        const cb = Math.min(4, C - c0);
+        for (let m0 = 0; m0 < Mp; ) {
+          const left = Mp - m0;
+          // Accumulators: cb·mb/4 ≤ 8 f32x4 so everything stays in registers.
+          const mb = cb <= 2 && left >= 16 ? 16 : left >= 8 ? 8 : 4;
+          k.bpf(cb, mb)(
+            xTap + c0 * 4,
+            dyTap + m0 * 4,
+            outA + (((kh * KW + kw) * C + c0) * Mp + m0) * 4,
+            N,
+            rows,
+            cols,
+            xN,
+            xRow,
+            xPix,
+            dyN,
+            dyRow,
+            dyPix,
+            Mp * 4,
+          );
+          m0 += mb;
+        }
+      }
+    }
+  }
+  if (dy !== dyIn) release(backend, dy);
+  if (Mp === M) return out;
+  const sliced = run('Slice', backend, { x: out }, { begin: [0, 0, 0, 0], size: [KH, KW, C, M] });
+  release(backend, out);
+  return sliced;
+}
 
 function conv2DBackpropFilter(args: {
   inputs: { x?: TensorInfo; dy?: TensorInfo };
@@ -38,6 +132,8 @@ function conv2DBackpropFilter(args: {
     false,
     'channelsLast',
   );
+  const simd = kernelsFor(backend);
+  if (simd) return simdBackpropFilter(simd, backend, x, dy, info);
   const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
@@ -78,7 +174,7 @@ function conv2DBackpropFilter(args: {
 
 /** Kernel config (registered by {@link registerWasmTrainingKernels}). */
 export function conv2DBackpropFilterConfig(): KernelConfig {
-  for (const k of ['Transpose', 'Conv2D', 'Slice']) captureKernel(k);
+  for (const k of ['Transpose', 'Conv2D', 'Slice', 'PadV2']) captureKernel(k);
   return {
     kernelName: tf.Conv2DBackpropFilter,
     backendName: WASM,

@@ -1,12 +1,14 @@
 /**
- * Our training kernels for tfjs-backend-wasm: Conv2DBackpropFilter (missing in wasm) and fast
- * Conv2DBackpropInput and MaxPoolGrad (tfjs-wasm's are scalar loops). Registered once per thread.
+ * Our training kernels for tfjs-backend-wasm: Conv2DBackpropFilter (missing in wasm), fast Conv2DBackpropInput,
+ * MaxPoolGrad and transposed BatchMatMul (tfjs-wasm's are scalar loops), and two fused kernels of our own for
+ * quantization-aware training (HwnasFakeQuant, HwnasActGrad). Registered once per thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { ACT_GRAD_KERNEL, FAKE_QUANT_KERNEL, quantKernelConfigs } from './quant-kernels.js';
 import { WASM } from './wasm-util.js';
 
 /** Names of the kernels we provide for the wasm backend. */
@@ -15,6 +17,8 @@ export const OWN_WASM_KERNELS: readonly string[] = [
   tf.Conv2DBackpropInput,
   tf.MaxPoolGrad,
   tf.BatchMatMul,
+  FAKE_QUANT_KERNEL,
+  ACT_GRAD_KERNEL,
 ];
 
 let registered = false;
@@ -37,7 +41,13 @@ export function ownKernelsFromEnv(): readonly string[] {
 export function registerWasmTrainingKernels(only: readonly string[] = ownKernelsFromEnv()): void {
   if (registered) return;
   registered = true;
-  const configs = [conv2DBackpropFilterConfig(), conv2DBackpropInputConfig(), maxPoolGradConfig(), batchMatMulConfig()];
+  const configs = [
+    conv2DBackpropFilterConfig(),
+    conv2DBackpropInputConfig(),
+    maxPoolGradConfig(),
+    batchMatMulConfig(),
+    ...quantKernelConfigs(),
+  ];
   for (const cfg of configs) {
     if (!only.includes(cfg.kernelName)) continue;
     const original = tf.getKernel(cfg.kernelName, WASM);

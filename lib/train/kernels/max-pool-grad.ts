@@ -1,10 +1,12 @@
 /**
- * MaxPoolGrad for the wasm backend: one pass over the pooling windows on the wasm heap, routing each dy to
+ * MaxPoolGrad for the wasm backend: our SIMD kernel for 2×2/2 pools over a multiple of 4 channels, otherwise a
+ * JavaScript pass over the pooling windows on the wasm heap. Both route each dy to
  * the FIRST maximum of its window in row-major order (strict `>`), exactly like the cpu backend. Quantized
  * activations tie often, so "first max only" matters: a mask of all maxima would count a gradient twice.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { addressOf, kernelsFor } from './simd/runtime.js';
 import { heapF32, WASM, type WasmBackendLike } from './wasm-util.js';
 
 function maxPoolGrad(args: {
@@ -35,12 +37,30 @@ function maxPoolGrad(args: {
   const left = info.padInfo.left;
 
   const out = backend.makeOutput(input.shape.slice(), 'float32');
+  const is2x2 = FH === 2 && FW === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && OH * 2 <= H && OW * 2 <= W;
+  const simd = is2x2 && C % 4 === 0 ? kernelsFor(backend) : null;
   // Views after the allocation (an allocation may grow the heap).
+  const dx = heapF32(backend, out);
+  if (simd) {
+    // The windows tile the input except a last odd row/column: only then does dx need zeroing first.
+    if (OH * 2 !== H || OW * 2 !== W) dx.fill(0);
+    simd.pool_grad_2x2(
+      addressOf(backend, input),
+      addressOf(backend, dy),
+      addressOf(backend, out),
+      N,
+      OH,
+      OW,
+      C / 4,
+      W * C * 4,
+      H * W * C * 4,
+    );
+    return out;
+  }
   const x = heapF32(backend, input);
   const g = heapF32(backend, dy);
-  const dx = heapF32(backend, out);
   dx.fill(0);
-  if (FH === 2 && FW === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && OH * 2 <= H && OW * 2 <= W) {
+  if (is2x2) {
     pool2x2Grad(x, g, dx, N, H, W, C, OH, OW);
     return out;
   }

@@ -1,0 +1,252 @@
+/**
+ * The layer-pipelined FPGA accelerator of Lu et al. 2019 (DESIGN §4, MODELS.md §1.4–1.5): every layer (conv,
+ * pooling, dense) is one stage with its own multipliers; throughput = f_clk / bottleneck cycles. This module
+ * turns a network into mapper stages, runs the DP under a spec, and when nothing fits says why and how close
+ * the nearest mapping comes.
+ */
+import { HwnasError } from '../lib/errors.js';
+import type { Device } from './device.js';
+import {
+  DEFAULT_OPTION_SETTINGS, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
+} from './layer-cost.js';
+import {
+  bestThroughput, fewestLuts, mapFrontier, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
+} from './mapper.js';
+import type { HwLayer, HwNetwork } from './network.js';
+
+/** A pipeline stage: its layer, work and Pareto-pruned options. */
+export interface PipelineStage extends MapperStage<StageOption> {
+  readonly layer: HwLayer;
+  readonly figures: LayerFigures;
+}
+
+/** What the mapping must satisfy. Budgets default to the device's capacity and are capped by it. */
+export interface PipelineSpec {
+  readonly device: Device;
+  readonly clockMHz: number;
+  readonly lutBudget?: number;
+  readonly dspBudget?: number;
+  readonly bramBudgetBits?: number;
+  /** Images per second the pipeline must reach. */
+  readonly minThroughput?: number;
+  /** Latency bound of one image through the pipeline (Σ stage cycles / f). */
+  readonly maxLatencyMs?: number;
+  /** Which feasible mapping to return; default: `min-luts` when a throughput is required, else `max-throughput`. */
+  readonly objective?: 'max-throughput' | 'min-luts';
+  readonly options?: OptionSettings;
+}
+
+/** Why no mapping satisfies the spec (typed, so the search can act on it and the user read it). */
+export type InfeasibleReason =
+  | {
+      /** One layer alone exceeds a limit at every parallelism. */
+      readonly code: 'layer-cannot-fit';
+      readonly layer: string;
+      readonly resource: Resource | 'throughput' | 'latency';
+      /** The layer's best value: fewest resources, or highest img/s / lowest ms it can reach. */
+      readonly best: number;
+      readonly limit: number;
+    }
+  | { readonly code: 'budget'; readonly resource: Resource; readonly needed: number; readonly budget: number }
+  | { readonly code: 'throughput'; readonly achievable: number; readonly required: number }
+  | { readonly code: 'latency'; readonly achievableMs: number; readonly maxMs: number };
+
+/** A chosen mapping with its per-stage options. */
+export interface PipelineMapping {
+  readonly point: MappingPoint;
+  readonly stages: readonly { readonly stage: PipelineStage; readonly option: StageOption }[];
+  readonly throughput: number;
+  readonly latencyMs: number;
+}
+
+/** Result of mapping a network. */
+export interface PipelineResult {
+  readonly feasible: boolean;
+  readonly objective: 'max-throughput' | 'min-luts';
+  /** The chosen mapping (feasible), or the closest one found (infeasible; null if no mapping exists at all). */
+  readonly mapping: PipelineMapping | null;
+  /** Pareto frontier within the spec (empty when infeasible). */
+  readonly frontier: readonly CostVector[];
+  readonly reason?: InfeasibleReason;
+  readonly stages: readonly PipelineStage[];
+  /** Effective limits the DP used. */
+  readonly limits: MapperLimits;
+}
+
+const cache = new Map<string, { options: StageOption[]; figures: LayerFigures }>();
+const CACHE_MAX = 100_000;
+
+function layerKey(l: HwLayer): string {
+  const i = l.inShape, o = l.outShape;
+  const base = `|${l.kind}|${i[0]}|${i[1]}|${i[2]}|${o[0]}|${o[1]}|${o[2]}|${l.input}|${l.output}`;
+  if (l.kind === 'conv') return `${base}|${l.kernel}|${l.stride}|${l.groups}|${l.weight}|${l.relu}`;
+  if (l.kind === 'dense') return `${base}|${l.weight}|${l.relu}`;
+  return `${base}|${l.size}`;
+}
+
+/** The stages of a network on a device; option lists are memoised by layer shape, formats and device. */
+export function pipelineStages(net: HwNetwork, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): PipelineStage[] {
+  if (net.layers.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no layers`);
+  const dev = `${device.name}|${device.dsp.width.join('x')}|${device.dsp.narrow?.perBlock ?? 1}|${settings.multipliers}|${settings.maxUnroll}`;
+  return net.layers.map((layer) => {
+    const key = dev + layerKey(layer);
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = { options: stageOptions(layer, device, settings), figures: layerFigures(layer) };
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(key, hit);
+    }
+    return { name: layer.name, layer, figures: hit.figures, options: hit.options };
+  });
+}
+
+/** Clock in Hz. */
+function hz(spec: PipelineSpec): number {
+  return spec.clockMHz * 1e6;
+}
+
+/** The DP limits of a spec: budgets capped by the device, throughput and latency turned into cycles. */
+export function pipelineLimits(spec: PipelineSpec): MapperLimits {
+  const d = spec.device;
+  const f = hz(spec);
+  return {
+    luts: Math.min(spec.lutBudget ?? Infinity, d.luts),
+    dsps: Math.min(spec.dspBudget ?? Infinity, d.dsps),
+    bram: Math.min(spec.bramBudgetBits ?? Infinity, d.bramBits),
+    // 1e-9 absorbs the rounding of f / T when T divides f exactly.
+    maxCycles: spec.minThroughput ? Math.floor(f / spec.minThroughput + 1e-9) : Infinity,
+    maxTotalCycles: spec.maxLatencyMs ? Math.floor((spec.maxLatencyMs / 1000) * f + 1e-9) : Infinity,
+  };
+}
+
+function toMapping(stages: readonly PipelineStage[], p: MappingPoint, spec: PipelineSpec): PipelineMapping {
+  // (p carries its choice: see FrontierResult.mapping)
+  const f = hz(spec);
+  return {
+    point: p,
+    stages: stages.map((stage, i) => ({ stage, option: stage.options[p.choice[i]] })),
+    throughput: f / p.bottleneck,
+    latencyMs: (p.totalCycles / f) * 1000,
+  };
+}
+
+/** Maps a network onto the device under the spec (the DP of mapper.ts), with a typed reason when nothing fits. */
+export function mapPipeline(net: HwNetwork, spec: PipelineSpec): PipelineResult {
+  const stages = pipelineStages(net, spec.device, spec.options ?? DEFAULT_OPTION_SETTINGS);
+  const limits = pipelineLimits(spec);
+  const objective = spec.objective ?? (spec.minThroughput ? 'min-luts' : 'max-throughput');
+  const res = mapFrontier(stages, limits);
+  if (res.points.length > 0) {
+    const pick = objective === 'min-luts' ? fewestLuts(res.points)! : bestThroughput(res.points)!;
+    return { feasible: true, objective, mapping: toMapping(stages, res.mapping(pick), spec), frontier: res.points, stages, limits };
+  }
+  const { reason, closest } = diagnose(stages, spec, limits, res.blocked);
+  return { feasible: false, objective, mapping: closest ? toMapping(stages, closest, spec) : null, frontier: [], reason, stages, limits };
+}
+
+const budgetLimits = (l: MapperLimits): MapperLimits => ({ ...l, maxCycles: Infinity, maxTotalCycles: Infinity });
+const perfLimits = (l: MapperLimits): MapperLimits => ({ ...l, luts: Infinity, dsps: Infinity, bram: Infinity });
+
+/** Normalised excess of a point over the limits (Σ of positive parts), as constraintViolations computes it. */
+function excess(p: CostVector, l: MapperLimits, f: number): number {
+  let s = 0;
+  const over = (v: number, lim: number): number => (Number.isFinite(lim) && v > lim ? (v - lim) / Math.max(lim, 1e-12) : 0);
+  s += over(p.luts, l.luts) + over(p.dsps, l.dsps) + over(p.bram, l.bram) + over(p.totalCycles, l.maxTotalCycles);
+  if (Number.isFinite(l.maxCycles) && p.bottleneck > l.maxCycles) {
+    const need = f / l.maxCycles;
+    s += (need - f / p.bottleneck) / need;
+  }
+  return s;
+}
+
+function worstResource(p: CostVector, l: MapperLimits): Resource {
+  let worst: Resource = 'luts';
+  let w = -Infinity;
+  for (const r of ['luts', 'dsps', 'bram'] as const) {
+    const e = Number.isFinite(l[r]) ? (p[r] - l[r]) / Math.max(l[r], 1e-12) : -Infinity;
+    if (e > w) {
+      w = e;
+      worst = r;
+    }
+  }
+  return worst;
+}
+
+/**
+ * Why nothing fits, and the closest mapping: the best throughput within the budgets, or the fewest LUTs that
+ * meet the throughput/latency — whichever violates the spec less.
+ */
+function diagnose(
+  stages: readonly PipelineStage[],
+  spec: PipelineSpec,
+  limits: MapperLimits,
+  blocked: Blocked | undefined,
+): { reason: InfeasibleReason; closest: MappingPoint | null } {
+  const f = hz(spec);
+  const toMs = (cycles: number): number => (cycles / f) * 1000;
+  const byBudget = mapFrontier(stages, budgetLimits(limits));
+  const byPerf = mapFrontier(stages, perfLimits(limits));
+  const pick = (r: FrontierResult, p: FrontierPoint | undefined): MappingPoint | undefined => (p ? r.mapping(p) : undefined);
+  const a = pick(byBudget, bestThroughput(byBudget.points));
+  const b = pick(byPerf, fewestLuts(byPerf.points));
+  const candidates = [a, b].filter((x): x is MappingPoint => x !== undefined);
+  let closest: MappingPoint | null = candidates.sort((x, y) => excess(x, limits, f) - excess(y, limits, f))[0] ?? null;
+  if (!closest) {
+    const free = mapFrontier(stages, { luts: Infinity, dsps: Infinity, bram: Infinity, maxCycles: Infinity, maxTotalCycles: Infinity });
+    closest = pick(free, fewestLuts(free.points)) ?? null;
+  }
+
+  // One layer alone cannot meet a limit: the most specific reason.
+  for (const blk of [byBudget.blocked, byPerf.blocked, blocked]) {
+    if (blk?.kind !== 'stage') continue;
+    if (blk.limit === 'cycles') {
+      const latency = Number.isFinite(limits.maxTotalCycles) && blk.minimum <= limits.maxCycles;
+      return {
+        reason: latency
+          ? { code: 'layer-cannot-fit', layer: blk.name, resource: 'latency', best: toMs(blk.minimum), limit: spec.maxLatencyMs! }
+          : { code: 'layer-cannot-fit', layer: blk.name, resource: 'throughput', best: f / blk.minimum, limit: spec.minThroughput! },
+        closest,
+      };
+    }
+    return { reason: { code: 'layer-cannot-fit', layer: blk.name, resource: blk.limit, best: blk.minimum, limit: blk.allowed }, closest };
+  }
+  if (!closest) {
+    // Unreachable with non-empty option lists; kept so a bug shows as a typed error, not a crash.
+    throw new HwnasError('HW_INTERNAL', 'no mapping found even without limits');
+  }
+  if (closest === a) {
+    // Within the budgets; the throughput or the latency is what fails.
+    if (Number.isFinite(limits.maxCycles) && closest.bottleneck > limits.maxCycles) {
+      return { reason: { code: 'throughput', achievable: f / closest.bottleneck, required: spec.minThroughput! }, closest };
+    }
+    return { reason: { code: 'latency', achievableMs: toMs(closest.totalCycles), maxMs: spec.maxLatencyMs! }, closest };
+  }
+  if (closest === b) {
+    const r = worstResource(closest, limits);
+    return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest };
+  }
+  // Neither relaxed problem has a solution: the budgets alone are not met by any mapping.
+  const r = worstResource(closest, limits);
+  return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest };
+}
+
+/** One-line description of a reason, for logs and the CLI. */
+export function describeReason(r: InfeasibleReason): string {
+  const n = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(4)) : String(x));
+  switch (r.code) {
+    case 'layer-cannot-fit':
+      if (r.resource === 'throughput') return `layer ${r.layer} reaches at most ${n(r.best)} img/s at full parallelism, below the required ${n(r.limit)}`;
+      if (r.resource === 'latency') return `layer ${r.layer} alone takes ${n(r.best)} ms, over the ${n(r.limit)} ms latency bound`;
+      return `layer ${r.layer} needs at least ${n(r.best)} ${unit(r.resource)} at any parallelism, only ${n(r.limit)} available`;
+    case 'budget':
+      return `meeting the throughput/latency needs ${n(r.needed)} ${unit(r.resource)}, over the budget of ${n(r.budget)}`;
+    case 'throughput':
+      return `best throughput within the budgets is ${n(r.achievable)} img/s, below the required ${n(r.required)}`;
+    case 'latency':
+      return `best latency within the budgets is ${n(r.achievableMs)} ms, over the ${n(r.maxMs)} ms bound`;
+  }
+}
+
+function unit(r: Resource): string {
+  return r === 'luts' ? 'LUTs' : r === 'dsps' ? 'DSP blocks' : 'block-RAM bits';
+}

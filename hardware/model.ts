@@ -1,0 +1,475 @@
+/**
+ * HardwareModel: THE plug-in point between hardware cost models and the evaluators. A model takes a decoded
+ * architecture, its quantization and a spec, and returns a {@link HardwareReport}; the registry below is a
+ * closed const map, so `HardwareModelName` is a union the config and CLI can check. Later models (ASIC
+ * dataflow templates, edge accelerator, latency predictors) are one more entry.
+ */
+import { z } from 'zod';
+import { ConfigError, HwnasError } from '../lib/errors.js';
+import { decodeArchitecture, decodeQuantization, type Architecture, type Quantization } from '../lib/space/decode.js';
+import type { Genome } from '../lib/space/genome.js';
+import type { SearchSpace } from '../lib/space/search-space.js';
+import { constraintViolations, type Constraint } from '../lib/study/trial.js';
+import { parseOrThrow } from '../lib/validate.js';
+import { deviceRefSchema, resolveDevice, type Device } from './device.js';
+import { describeReason, mapPipeline, type InfeasibleReason, type PipelineResult } from './fpga-pipeline.js';
+import { DEFAULT_OPTION_SETTINGS, type MultiplierMode } from './layer-cost.js';
+import { partitionLayers, type Partition } from './multi-fpga.js';
+import { fromArchitecture, loopDims, layerMacs, layerParams, type HwLayer, type HwNetwork, type Word } from './network.js';
+import { bestLayerTiling, dspsPerMac, FNAS_PORTS, tilingBramBlocks, tryFnasNetwork, type Precision, type TileLayer, type TilingSearch } from './tiling.js';
+
+const nonNegInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).nonnegative(`${what} must be ≥ 0`);
+const posInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be > 0`);
+const posNum = (what: string) => z.number({ error: `${what} must be a finite number` }).positive(`${what} must be > 0`);
+
+/** Schema of a hardware spec (exported so configs and the CLI validate the same way). */
+export const hardwareSpecSchema = z
+  .object({
+    /** Catalog name / board alias, or a custom device object. */
+    device: deviceRefSchema,
+    /** Devices of a multi-FPGA partition, in pipeline order (default: [device]). */
+    devices: z.array(deviceRefSchema).min(1, 'devices must list at least one device').optional(),
+    lutBudget: posInt('lutBudget').optional(),
+    dspBudget: nonNegInt('dspBudget').optional(),
+    bramBudgetBits: posInt('bramBudgetBits').optional(),
+    /** Images per second the design must reach. */
+    minThroughput: posNum('minThroughput').optional(),
+    maxLatencyMs: posNum('maxLatencyMs').optional(),
+    /** Overrides the device's default clock. */
+    clockMHz: posNum('clockMHz').max(2000, 'clockMHz must be ≤ 2000').optional(),
+    /** lu2019-pipeline: where multipliers go (`lut`, the paper's, by default). */
+    multipliers: z.enum(['lut', 'dsp', 'both']).default('lut'),
+    /** lu2019-pipeline: largest unroll per loop. */
+    maxUnroll: posInt('maxUnroll').max(1024, 'maxUnroll must be ≤ 1024').default(DEFAULT_OPTION_SETTINGS.maxUnroll),
+    /** lu2019-pipeline: which feasible mapping to report (default: min-luts with a throughput spec, else max-throughput). */
+    objective: z.enum(['max-throughput', 'min-luts']).optional(),
+    /** Tiling models: memory ports in words per cycle (FNAS: 2/2/2). */
+    ports: z.object({ wp: posNum('ports.wp'), ip: posNum('ports.ip'), op: posNum('ports.op') }).strict().optional(),
+    /** multi-fpga: inter-FPGA link words per cycle. */
+    linkWordsPerCycle: posNum('linkWordsPerCycle').default(2),
+  })
+  .strict();
+
+/** A hardware spec as written in a config. */
+export type HardwareSpecInput = z.input<typeof hardwareSpecSchema>;
+
+/** A validated spec with its devices resolved. */
+export interface HardwareSpec extends Omit<z.output<typeof hardwareSpecSchema>, 'device' | 'devices'> {
+  readonly device: Device;
+  readonly devices: readonly Device[];
+  readonly clockMHz: number;
+}
+
+/** Validates and resolves a spec; throws a ConfigError listing every issue with its path. */
+export function parseHardwareSpec(input: unknown, path = 'hardware'): HardwareSpec {
+  const s = parseOrThrow(hardwareSpecSchema, input, path, 'invalid hardware spec');
+  const device = resolveDevice(s.device, `${path}.device`);
+  const devices = (s.devices ?? [s.device]).map((d, i) => resolveDevice(d, `${path}.devices.${i}`));
+  return { ...s, device, devices, clockMHz: s.clockMHz ?? device.clockMHz };
+}
+
+/** One row of the per-layer table. */
+export interface StageReport {
+  readonly name: string;
+  readonly kind: HwLayer['kind'];
+  readonly macs: number;
+  readonly params: number;
+  readonly cycles: number;
+  /** null when the model does not count LUTs. */
+  readonly luts: number | null;
+  readonly dsps: number;
+  readonly bramBits: number;
+  /** The implementation chosen, e.g. `Tm=8 Tn=4 lut` or `Tm=5 Tn=36 Tr=20 Tc=20`. */
+  readonly config: string;
+}
+
+/** One point of a frontier (throughput against resources). */
+export interface FrontierRow {
+  readonly throughput: number;
+  readonly cycles: number;
+  readonly luts: number | null;
+  readonly dsps: number;
+  readonly bramBits: number;
+  readonly latencyMs: number;
+}
+
+/** What a hardware model reports for one network. JSON-serialisable (it crosses worker boundaries). */
+export interface HardwareReport {
+  readonly model: HardwareModelName;
+  readonly device: string;
+  readonly feasible: boolean;
+  /** null when the model does not count LUTs (tiling models count DSPs and BRAM). */
+  readonly luts: number | null;
+  readonly dsps: number;
+  readonly bramBits: number;
+  /** Cycles between two images (the bottleneck stage / initiation interval). */
+  readonly cycles: number;
+  /** One image through the design. */
+  readonly latencyMs: number;
+  readonly throughputImgPerS: number;
+  /** Normalised excess per constraint (≤ 0 satisfied), keyed `luts`, `dsps`, `bramBits`, `throughput`, `latencyMs`. */
+  readonly violations: Readonly<Record<string, number>>;
+  /** Why it is infeasible (typed) and in words. For an infeasible report the figures are the closest design found. */
+  readonly reason?: InfeasibleReason;
+  readonly reasonText?: string;
+  /** Per-layer table (when asked for). */
+  readonly stages?: readonly StageReport[];
+  /** Frontier (lu2019-pipeline, when asked for). */
+  readonly frontier?: readonly FrontierRow[];
+}
+
+/** Options of an evaluation. */
+export interface EvaluateOptions {
+  /** Include the per-layer table and the frontier (CLI); off for bulk search. */
+  readonly detail?: boolean;
+}
+
+/** A hardware cost model. */
+export interface HardwareModel {
+  readonly name: string;
+  readonly description: string;
+  /** Whether the model counts LUTs (a LUT budget is refused otherwise). */
+  readonly countsLuts: boolean;
+  evaluate(arch: Architecture, quant: Quantization, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
+  /** The same on a hardware network (reference architectures the spaces cannot express). */
+  evaluateNetwork(net: HwNetwork, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
+}
+
+/** The constraints of a spec on a report's metrics (budgets capped by the device). */
+export function specConstraints(spec: HardwareSpec, countsLuts: boolean, devices: readonly Device[] = [spec.device]): Constraint[] {
+  const sum = (f: (d: Device) => number): number => devices.reduce((s, d) => s + f(d), 0);
+  const c: Constraint[] = [];
+  if (countsLuts) c.push({ metric: 'luts', max: Math.min(spec.lutBudget ?? Infinity, sum((d) => d.luts)) });
+  c.push({ metric: 'dsps', max: Math.min(spec.dspBudget ?? Infinity, sum((d) => d.dsps)) });
+  c.push({ metric: 'bramBits', max: Math.min(spec.bramBudgetBits ?? Infinity, sum((d) => d.bramBits)) });
+  if (spec.minThroughput !== undefined) c.push({ metric: 'throughput', min: spec.minThroughput });
+  if (spec.maxLatencyMs !== undefined) c.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
+  return c;
+}
+
+function violationsOf(spec: HardwareSpec, countsLuts: boolean, m: { luts: number | null; dsps: number; bramBits: number; throughput: number; latencyMs: number }, feasible: boolean, devices?: readonly Device[]): Record<string, number> {
+  const metrics: Record<string, number> = { dsps: m.dsps, bramBits: m.bramBits, throughput: m.throughput, latencyMs: m.latencyMs };
+  if (m.luts !== null) metrics.luts = m.luts;
+  const v = constraintViolations(specConstraints(spec, countsLuts, devices), metrics);
+  // The mapper decides feasibility on integer cycles; keep floating-point noise from showing as a violation.
+  if (feasible) for (const k of Object.keys(v)) v[k] = Math.min(v[k], 0);
+  return v;
+}
+
+function wordLabel(w: Word | 'wide'): string {
+  return w === 'float32' ? 'f32' : w === 'wide' ? 'acc' : `${w}b`;
+}
+
+// ---------------------------------------------------------------------------------------------- lu2019-pipeline
+
+function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
+  const res: PipelineResult = mapPipeline(net, {
+    device: spec.device,
+    clockMHz: spec.clockMHz,
+    lutBudget: spec.lutBudget,
+    dspBudget: spec.dspBudget,
+    bramBudgetBits: spec.bramBudgetBits,
+    minThroughput: spec.minThroughput,
+    maxLatencyMs: spec.maxLatencyMs,
+    objective: spec.objective,
+    options: { multipliers: spec.multipliers as MultiplierMode, maxUnroll: spec.maxUnroll },
+  });
+  const f = spec.clockMHz * 1e6;
+  const m = res.mapping;
+  if (!m) throw new HwnasError('HW_INTERNAL', 'pipeline mapper returned no mapping at all');
+  const p = m.point;
+  const figures = { luts: p.luts, dsps: p.dsps, bramBits: p.bram, throughput: m.throughput, latencyMs: m.latencyMs };
+  const stages: StageReport[] | undefined = options.detail
+    ? m.stages.map(({ stage, option }) => ({
+        name: stage.name,
+        kind: stage.layer.kind,
+        macs: stage.figures.macs,
+        params: stage.figures.params,
+        cycles: option.cycles,
+        luts: option.luts,
+        dsps: option.dsps,
+        bramBits: option.bram,
+        config: stage.layer.kind === 'maxpool'
+          ? `units=${option.tm} ${wordLabel(stage.layer.input)}`
+          : `Tm=${option.tm} Tn=${option.tn} ${option.mult} ${wordLabel(stage.layer.input)}×${wordLabel(stage.layer.weight)}→${wordLabel(stage.layer.output)}`,
+      }))
+    : undefined;
+  const frontier: FrontierRow[] | undefined = options.detail
+    ? res.frontier.map((q) => ({ throughput: f / q.bottleneck, cycles: q.bottleneck, luts: q.luts, dsps: q.dsps, bramBits: q.bram, latencyMs: (q.totalCycles / f) * 1000 }))
+    : undefined;
+  return {
+    model: 'lu2019-pipeline',
+    device: spec.device.name,
+    feasible: res.feasible,
+    luts: p.luts,
+    dsps: p.dsps,
+    bramBits: p.bram,
+    cycles: p.bottleneck,
+    latencyMs: m.latencyMs,
+    throughputImgPerS: m.throughput,
+    violations: violationsOf(spec, true, figures, res.feasible),
+    ...(res.reason ? { reason: res.reason, reasonText: describeReason(res.reason) } : {}),
+    ...(stages ? { stages } : {}),
+    ...(frontier ? { frontier } : {}),
+  };
+}
+
+/** The paper's accelerator: one pipeline stage per layer, DP mapping (DESIGN §4). */
+const lu2019Pipeline: HardwareModel = {
+  name: 'lu2019-pipeline',
+  description: 'Lu et al. 2019 layer-pipelined FPGA accelerator (LUT multipliers), DP mapper with Pareto pruning',
+  countsLuts: true,
+  evaluate: (arch, quant, spec, options = {}) => pipelineReport(fromArchitecture(arch, quant), spec, options),
+  evaluateNetwork: (net, spec, options = {}) => pipelineReport(net, spec, options),
+};
+
+// ---------------------------------------------------------------------------------------------- tiling models
+
+/** A network's MAC layers as the tiling model sees them; pooling is fused into the store of the layer before it. */
+export function tileLayersOf(net: HwNetwork): { layer: TileLayer; source: HwLayer; precision: Precision; weightBits: number }[] {
+  const out: { layer: TileLayer; source: HwLayer; precision: Precision; weightBits: number }[] = [];
+  for (const l of net.layers) {
+    if (l.kind === 'maxpool') continue;
+    const d = loopDims(l);
+    const float = l.input === 'float32' || l.weight === 'float32';
+    const precision: Precision = float ? 'float32' : Math.max(l.input as number, l.weight as number);
+    const layer: TileLayer = l.kind === 'dense'
+      ? { name: l.name, M: d.M, N: d.N, R: 1, C: 1, K: 1 }
+      : { name: l.name, M: d.M, N: d.N, R: l.inShape[0], C: l.inShape[1], K: d.K, S: d.S, B: d.groups };
+    out.push({ layer, source: l, precision, weightBits: l.weight === 'float32' ? 32 : (l.weight as number) });
+  }
+  if (out.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no conv or dense layer to tile`);
+  return out;
+}
+
+function searchFor(spec: HardwareSpec, precision: Precision, weightBits: number): TilingSearch {
+  return { ports: spec.ports ?? FNAS_PORTS, bits: { weightBits: Math.min(weightBits, 16), portBits: 16 }, precision };
+}
+
+function refuseLuts(spec: HardwareSpec, model: string): void {
+  if (spec.lutBudget !== undefined) {
+    throw new ConfigError([{ path: 'hardware.lutBudget', message: `model "${model}" does not count LUTs (only DSPs and BRAM); drop lutBudget or use lu2019-pipeline` }], 'invalid hardware spec');
+  }
+}
+
+function fnasReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
+  refuseLuts(spec, 'fnas-tiling');
+  const items = tileLayersOf(net);
+  const dev = spec.device;
+  const f = spec.clockMHz * 1e6;
+  const dspTotal = Math.min(spec.dspBudget ?? Infinity, dev.dsps);
+  const bramBlocks = Math.min(Math.floor((spec.bramBudgetBits ?? Infinity) / dev.bramBlockBits), dev.bramBlocks);
+  // FNAS allocates DSPs by MACs, then tiles each layer within its share (MODELS.md §2.3). Per layer, with its
+  // own precision; BRAM is checked per layer against the whole device, then in total.
+  const precision = widest(items.map((i) => i.precision));
+  const result = tryFnasNetwork(items.map((i) => i.layer), dev, searchFor(spec, precision, 16), dspTotal, bramBlocks);
+  if ('unfit' in result) {
+    const u = result.unfit;
+    const reason: InfeasibleReason = { code: 'layer-cannot-fit', layer: u.name, resource: 'dsps', best: Math.ceil(u.dspsPerMac), limit: u.share };
+    return infeasibleEmpty('fnas-tiling', spec, reason);
+  }
+  const bramBits = result.bramBlocks * dev.bramBlockBits;
+  const figures = { luts: null, dsps: result.dsps, bramBits, throughput: f / result.maxCycles, latencyMs: (result.totalCycles / f) * 1000 };
+  const violations = violationsOf(spec, false, figures, false);
+  const feasible = Object.values(violations).every((v) => v <= 0);
+  const reason = feasible ? undefined : reasonFromViolations(spec, figures);
+  return {
+    model: 'fnas-tiling',
+    device: dev.name,
+    feasible,
+    luts: null,
+    dsps: result.dsps,
+    bramBits,
+    cycles: result.maxCycles,
+    latencyMs: figures.latencyMs,
+    throughputImgPerS: figures.throughput,
+    violations,
+    ...(reason ? { reason, reasonText: describeReason(reason) } : {}),
+    ...(options.detail
+      ? {
+          stages: result.layers.map((l, i) => ({
+            name: items[i].source.name,
+            kind: items[i].source.kind,
+            macs: layerMacs(items[i].source),
+            params: layerParams(items[i].source),
+            cycles: l.latency.cycles,
+            luts: null,
+            dsps: l.dsps,
+            bramBits: l.bramBlocks * dev.bramBlockBits,
+            config: `Tm=${l.tiling.Tm} Tn=${l.tiling.Tn} Tr=${l.tiling.Tr} Tc=${l.tiling.Tc} share=${l.dspShare}`,
+          })),
+        }
+      : {}),
+  };
+}
+
+function widest(ps: readonly Precision[]): Precision {
+  if (ps.includes('float32')) return 'float32';
+  return Math.max(...(ps as number[]));
+}
+
+function reasonFromViolations(spec: HardwareSpec, m: { dsps: number; bramBits: number; throughput: number; latencyMs: number }): InfeasibleReason {
+  if (spec.minThroughput !== undefined && m.throughput < spec.minThroughput) return { code: 'throughput', achievable: m.throughput, required: spec.minThroughput };
+  if (spec.maxLatencyMs !== undefined && m.latencyMs > spec.maxLatencyMs) return { code: 'latency', achievableMs: m.latencyMs, maxMs: spec.maxLatencyMs };
+  const dspCap = Math.min(spec.dspBudget ?? Infinity, spec.device.dsps);
+  if (m.dsps > dspCap) return { code: 'budget', resource: 'dsps', needed: m.dsps, budget: dspCap };
+  return { code: 'budget', resource: 'bram', needed: m.bramBits, budget: Math.min(spec.bramBudgetBits ?? Infinity, spec.device.bramBits) };
+}
+
+/** An infeasible report without any design (nothing could be built at all). */
+function infeasibleEmpty(model: HardwareModelName, spec: HardwareSpec, reason: InfeasibleReason): HardwareReport {
+  // Nothing can be built: no throughput, no finite latency (a non-finite metric counts as violated by 1).
+  const figures = { luts: null, dsps: 0, bramBits: 0, throughput: 0, latencyMs: Infinity };
+  const violations = violationsOf(spec, false, figures, false);
+  // No design at all: the resource that blocked counts as violated by its shortfall.
+  if (reason.code === 'layer-cannot-fit' && (reason.resource === 'dsps' || reason.resource === 'bram')) {
+    const key = reason.resource === 'bram' ? 'bramBits' : 'dsps';
+    // (reason.best and reason.limit are in bits for bram, blocks for dsps.)
+    violations[key] = Math.max(violations[key] ?? 0, (reason.best - reason.limit) / Math.max(reason.limit, 1));
+  }
+  return {
+    model,
+    device: spec.device.name,
+    feasible: false,
+    luts: null,
+    dsps: 0,
+    bramBits: 0,
+    cycles: Infinity,
+    latencyMs: Infinity,
+    throughputImgPerS: 0,
+    violations,
+    reason,
+    reasonText: describeReason(reason),
+  };
+}
+
+/** FNAS: tiling-based latency per layer (DSP shares by MACs), no training needed. */
+const fnasTiling: HardwareModel = {
+  name: 'fnas-tiling',
+  description: 'FNAS performance abstraction (Zhang 2015 tiling, FNAS DSP allocation); counts DSPs and BRAM',
+  countsLuts: false,
+  evaluate: (arch, quant, spec, options = {}) => fnasReport(fromArchitecture(arch, quant), spec, options),
+  evaluateNetwork: (net, spec, options = {}) => fnasReport(net, spec, options),
+};
+
+function multiReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
+  refuseLuts(spec, 'multi-fpga');
+  const items = tileLayersOf(net);
+  const precision = widest(items.map((i) => i.precision));
+  const search = searchFor(spec, precision, 16);
+  const devices = spec.devices;
+  const part: Partition | undefined = partitionLayers(items.map((i) => i.layer), devices, { search, linkWordsPerCycle: spec.linkWordsPerCycle });
+  if (!part) {
+    // Find a layer that fits no device even alone on a 1×1 engine.
+    const bad = items.find((it) => devices.every((d) => !bestLayerTiling(it.layer, d, { dsps: d.dsps, bramBlocks: d.bramBlocks }, search)));
+    // Even a 1×1 engine's buffers (its smallest BRAM) exceed every device: report that need against the largest device.
+    const src = bad ?? items[0];
+    const need = Math.min(...devices.map((d) => {
+      const t = { Tm: 1, Tn: 1, Tr: 1, Tc: 1 };
+      return tilingBramBlocks(src.layer, t, precision, d.bramBlockBits) * d.bramBlockBits;
+    }));
+    const reason: InfeasibleReason = { code: 'layer-cannot-fit', layer: src.source.name, resource: 'bram', best: need, limit: Math.max(...devices.map((d) => d.bramBits)) };
+    return infeasibleEmpty('multi-fpga', spec, reason);
+  }
+  const f0 = devices[0].clockMHz * 1e6;
+  const dsps = part.segments.reduce((s, g) => s + g.dsps, 0);
+  const bramBits = part.segments.reduce((s, g) => s + g.bramBlocks * g.device.bramBlockBits, 0);
+  const figures = { luts: null, dsps, bramBits, throughput: part.throughput, latencyMs: part.latencySeconds * 1000 };
+  const violations = violationsOf(spec, false, figures, false, devices);
+  const feasible = Object.values(violations).every((v) => v <= 0);
+  const reason = feasible ? undefined : reasonFromViolations(spec, figures);
+  return {
+    model: 'multi-fpga',
+    device: devices.map((d) => d.name).join('+'),
+    feasible,
+    luts: null,
+    dsps,
+    bramBits,
+    cycles: Math.round(part.bottleneckSeconds * f0),
+    latencyMs: figures.latencyMs,
+    throughputImgPerS: part.throughput,
+    violations,
+    ...(reason ? { reason, reasonText: describeReason(reason) } : {}),
+    ...(options.detail
+      ? {
+          stages: part.segments.flatMap((g) =>
+            g.tilings.map((t, k) => {
+              const src = items[g.from + k].source;
+              return {
+                name: src.name, kind: src.kind, macs: layerMacs(src), params: layerParams(src), cycles: t.latency.cycles, luts: null,
+                dsps: k === 0 ? g.dsps : 0, bramBits: k === 0 ? g.bramBlocks * g.device.bramBlockBits : 0,
+                config: `${g.device.name} Tm=${g.Tm} Tn=${g.Tn} Tr=${t.tiling.Tr} Tc=${t.tiling.Tc}`,
+              };
+            }),
+          ),
+        }
+      : {}),
+  };
+}
+
+/** Co-exploration style: contiguous segments over several FPGAs, each tiled, DP over (layer, device). */
+const multiFpga: HardwareModel = {
+  name: 'multi-fpga',
+  description: 'layers partitioned into pipeline segments over several FPGAs, each a tiled engine (DP over layer × device)',
+  countsLuts: false,
+  evaluate: (arch, quant, spec, options = {}) => multiReport(fromArchitecture(arch, quant), spec, options),
+  evaluateNetwork: (net, spec, options = {}) => multiReport(net, spec, options),
+};
+
+/** The registry: one const map, so the names form a closed union. */
+export const HARDWARE_MODELS = {
+  'lu2019-pipeline': lu2019Pipeline,
+  'fnas-tiling': fnasTiling,
+  'multi-fpga': multiFpga,
+} as const satisfies Record<string, HardwareModel>;
+
+/** Names of the hardware models. */
+export type HardwareModelName = keyof typeof HARDWARE_MODELS;
+
+/** All model names. */
+export const HARDWARE_MODEL_NAMES = Object.keys(HARDWARE_MODELS) as HardwareModelName[];
+
+/** The model called `name`; ConfigError listing the known names otherwise. */
+export function hardwareModel(name: string): HardwareModel {
+  const m = (HARDWARE_MODELS as Record<string, HardwareModel>)[name];
+  if (!m) throw new ConfigError([{ path: 'hardware.model', message: `unknown hardware model "${name}"; known: ${HARDWARE_MODEL_NAMES.join(', ')}` }], 'invalid hardware spec');
+  return m;
+}
+
+/** Report of one genome: validates it against the space, decodes it and runs the model. */
+export function evaluateGenome(
+  space: SearchSpace,
+  genome: Genome,
+  spec: HardwareSpec,
+  model: HardwareModelName = 'lu2019-pipeline',
+  options: EvaluateOptions = {},
+): HardwareReport {
+  const issues = space.validate(genome);
+  if (issues.length > 0) throw new ConfigError(issues, `genome does not fit space "${space.name}"`);
+  return hardwareModel(model).evaluate(decodeArchitecture(space, genome), decodeQuantization(space, genome), spec, options);
+}
+
+/** Reports of a batch of genomes, in order (in-process; the worker task runs the same). */
+export function evaluateBatch(
+  space: SearchSpace,
+  genomes: readonly Genome[],
+  spec: HardwareSpec,
+  model: HardwareModelName = 'lu2019-pipeline',
+  options: EvaluateOptions = {},
+): HardwareReport[] {
+  const m = hardwareModel(model);
+  return genomes.map((g) => {
+    const issues = space.validate(g);
+    if (issues.length > 0) throw new ConfigError(issues, `genome does not fit space "${space.name}"`);
+    return m.evaluate(decodeArchitecture(space, g), decodeQuantization(space, g), spec, options);
+  });
+}
+
+/** The metrics of a report as a trial records them (`throughput` in img/s; `luts` only when counted). */
+export function reportMetrics(r: HardwareReport): Record<string, number> {
+  const all: Record<string, number | null> = { luts: r.luts, dsps: r.dsps, bramBits: r.bramBits, cycles: r.cycles, latencyMs: r.latencyMs, throughput: r.throughputImgPerS };
+  const m: Record<string, number> = {};
+  // Not counted (null) or not defined (no design: infinite) metrics are left out; the violations carry them.
+  for (const [k, v] of Object.entries(all)) if (v !== null && Number.isFinite(v)) m[k] = v;
+  return m;
+}

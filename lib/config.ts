@@ -1,0 +1,139 @@
+/**
+ * The search configuration: one zod schema over space, strategy options, spec, device, dataset and budgets.
+ * A config file (`--config search.json`) and command-line flags both end up here; flags override the file;
+ * every issue is reported at once with its path.
+ */
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, type Issue } from './errors.js';
+import { zodIssues } from './validate.js';
+import { STRATEGY_NAMES, parseStrategyOptions } from '../strategies/registry.js';
+import { PROBLEM_NAMES } from '../problems/index.js';
+import { deviceRefSchema } from '../hardware/device.js';
+
+/** Datasets the joint search trains on. */
+export const JOINT_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+
+/** Spaces the joint search runs over (lu2019 family). */
+export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float'] as const;
+
+const objectiveSchema = z
+  .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })
+  .strict();
+
+/** The hardware spec of a joint search. */
+export const hardwareConfigSchema = z
+  .object({
+    /** Hardware model (hardware/model.ts registry). */
+    model: z.string().default('lu2019-pipeline'),
+    /** Catalog device name, or a custom device object. */
+    device: deviceRefSchema.default('ep4ce115'),
+    /** LUT budget. */
+    luts: z.number().positive().optional(),
+    /** Minimum throughput, images/s. */
+    throughput: z.number().positive().optional(),
+    /** Maximum latency of one image, ms. */
+    latencyMs: z.number().positive().optional(),
+    /** Clock in MHz (default: the device's). */
+    clockMHz: z.number().positive().optional(),
+  })
+  .strict();
+
+/** Proxy training of each feasible child. */
+export const trainingConfigSchema = z
+  .object({
+    epochs: z.number().int().min(1).default(1),
+    /** Training images used (a seeded subset of the training split; 0 = all). */
+    trainSubset: z.number().int().min(0).default(8000),
+    /** Validation images (carved from the training set by seed). */
+    valSubset: z.number().int().min(100).default(2000),
+    batchSize: z.number().int().min(1).max(4096).default(64),
+    learningRate: z.number().positive().max(10).default(0.002),
+    batchNorm: z.boolean().default(true),
+    /** Training backend: auto (tfjs-node if installed, else wasm); `cpu` only when asked by name. */
+    backend: z.enum(['auto', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
+  })
+  .strict();
+
+/** The whole search configuration. */
+export const searchConfigSchema = z
+  .object({
+    /** A benchmark problem instead of the joint search (no training, no hardware). */
+    problem: z.enum(PROBLEM_NAMES as [string, ...string[]]).optional(),
+    dataset: z.enum(JOINT_DATASETS).default('mnist'),
+    /** Space preset; default lu2019-mnist for MNIST-shaped data, lu2019-cifar10 for CIFAR-10. */
+    space: z.enum(JOINT_SPACES).optional(),
+    hardware: hardwareConfigSchema.default({ model: 'lu2019-pipeline', device: 'ep4ce115' }),
+    training: trainingConfigSchema.default(trainingConfigSchema.parse({})),
+    strategy: z
+      .object({
+        name: z.enum(STRATEGY_NAMES as [string, ...string[]]).default('reinforce'),
+        options: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .default({ name: 'reinforce', options: {} }),
+    /** Objectives; default for the joint search: accuracy ↑, throughput ↑, LUTs ↓. */
+    objectives: z.array(objectiveSchema).min(1).optional(),
+    budget: z
+      .object({
+        trials: z.number().int().min(1).optional(),
+        minutes: z.number().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    /** Worker threads for training (default: cores). */
+    workers: z.number().int().min(1).max(64).optional(),
+    out: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A validated search configuration (defaults filled in). */
+export type SearchConfig = z.output<typeof searchConfigSchema>;
+/** A search configuration as written by a user. */
+export type SearchConfigInput = z.input<typeof searchConfigSchema>;
+
+/** Deep merge of plain objects: `over` wins; arrays are replaced, not merged. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = mergeConfig(out[k], v);
+  return out;
+}
+
+/** Reads a JSON config file; issues (missing file, bad JSON) are reported with the file as path. */
+export function readConfigFile(file: string, issues: Issue[]): unknown {
+  if (!fs.existsSync(file)) {
+    issues.push({ path: '--config', message: `file ${file} does not exist` });
+    return {};
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    issues.push({ path: '--config', message: `${file} is not valid JSON: ${(err as Error).message}` });
+    return {};
+  }
+}
+
+/** Validates a raw config (file merged with flags): every issue at once, strategy options included. */
+export function parseSearchConfig(raw: unknown, issues: Issue[] = []): SearchConfig {
+  const r = searchConfigSchema.safeParse(raw);
+  if (!r.success) issues.push(...zodIssues(r.error, ''));
+  if (r.success) {
+    try {
+      parseStrategyOptions(r.data.strategy.name, r.data.strategy.options, 'strategy.options');
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues, 'invalid search configuration');
+  return r.data!;
+}
+
+/** The complete default configuration of the main job, as `hwnas config --print-default` prints it. */
+export function defaultSearchConfig(): SearchConfig {
+  return parseSearchConfig({});
+}

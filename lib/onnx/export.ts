@@ -1,0 +1,546 @@
+/**
+ * A trained lu2019-family network → an ONNX model that computes what we trained (DESIGN §6).
+ *
+ * Graph (input `input`: float32 NCHW [N, C, H, W], pixels k/255 as training sees them; output `logits` [N, classes]):
+ *
+ *   conv layer:  DequantizeLinear(int weights) → Conv(pads as TF 'same', stride 1, folded bias) → Relu
+ *                → [Clip(0, genome max)] → QuantizeLinear → DequantizeLinear          (activation fixed point)
+ *   maxpool:     MaxPool 2×2 / 2 (floor, as tfjs 'valid')
+ *   dense:       Flatten → Gemm(A, DequantizeLinear(int weights), float bias) → logits
+ *
+ * Layout: the graph takes NCHW, ONNX's native layout, so it has no Transpose node; callers holding NHWC
+ * images (tfjs) transpose them (for 1-channel images that is a reshape). Conv kernels are permuted
+ * HWIO → OIHW, and the dense weight's rows are permuted from tfjs's (h, w, c) flatten order to ONNX's
+ * (c, h, w) order.
+ *
+ * Quantization (lib/train/fake-quant.ts, the one quantizer): a format with I integer and F fraction bits has
+ * scale 2^−F and zero point 0. Weights are stored as their integer codes (initializers), activations pass a
+ * QuantizeLinear/DequantizeLinear pair. Containers: int8 for signed formats of ≤ 8 bits, uint8 for
+ * unsigned (post-ReLU) formats of ≤ 8 bits (their codes reach 255, which int8 cannot hold), int16 above
+ * (uint16 for a 16-bit unsigned format). When the genome's range is narrower than the container's, a Clip
+ * to the genome's range precedes QuantizeLinear, so ONNX saturates exactly where training did; the bounds
+ * are on the grid, so clip-then-round equals our round-then-clip. QuantizeLinear rounds half to even, as
+ * our quantizer does ({@link ROUNDING}). Never ConvInteger: the convolutions stay float over dequantized
+ * values, which is exact for products of grid values (see verify.ts for what is and is not exact).
+ * Biases stay float32 ({@link BIAS_QUANTIZATION}).
+ *
+ * BatchNorm (inference form, moving statistics) is folded into the convolution: with
+ * k_c = γ_c / √(σ²_c + ε), the weight codes stay the genome's integers and the DequantizeLinear scale
+ * becomes per output channel, 2^−F · k_c (axis 0); the bias becomes (b_c − μ_c)·k_c + β_c. The weight
+ * format's own scale 2^−F is recorded in the node's doc string and the `hwnas.quantization` metadata.
+ * Float genomes export as plain float graphs (BatchNorm folded into float weights).
+ *
+ * Opset: 13 (IR 7) when every quantized tensor fits 8 bits; 21 (IR 10) when a 16-bit container is needed
+ * (int16 QuantizeLinear/DequantizeLinear exist from opset 21).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HwnasError } from '../errors.js';
+import type { Architecture, ConvLayer, DenseLayer, FixedPoint, Shape3 } from '../space/decode.js';
+import type { NamedArray, TrainedModel } from '../train/build-model.js';
+import { BIAS_QUANTIZATION, fixedPointRange, isFloatFormat, quantizeToCodes, ROUNDING } from '../train/fake-quant.js';
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  packageVersion,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './proto.js';
+
+/** Name of the graph input and output. */
+export const INPUT_NAME = 'input';
+export const OUTPUT_NAME = 'logits';
+
+/** Integer container of a quantized tensor. */
+export type Container = 'int8' | 'uint8' | 'int16' | 'uint16';
+
+/** One quantized tensor of the export, as recorded in the `hwnas.quantization` metadata. */
+export interface QuantizedTensorInfo {
+  readonly layer: string;
+  readonly tensor: 'weight' | 'activation';
+  readonly intBits: number;
+  readonly fracBits: number;
+  readonly signed: boolean;
+  readonly container: Container;
+  /** The fixed-point scale 2^−F (before any BatchNorm folding). */
+  readonly scale: number;
+  /** Integer code range of the genome's format. */
+  readonly qmin: number;
+  readonly qmax: number;
+  /** True when a Clip node restricts values to the genome's range (narrower than the container). */
+  readonly clipped: boolean;
+  /** True when BatchNorm was folded into this weight's (now per-channel) DequantizeLinear scale. */
+  readonly batchNormFolded: boolean;
+}
+
+/** Options of {@link buildOnnxModel}. */
+export interface ExportOptions {
+  /** Graph name (default `hwnas`). */
+  readonly name?: string;
+  /** Extra metadata properties (key → string value), e.g. genome, hardware report, dataset, accuracy. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Producer version written into the model (default: hwnas's package version when known, else `0`). */
+  readonly producerVersion?: string;
+  /** Model doc string. */
+  readonly docString?: string;
+}
+
+/** An exported model: its protobuf object, bytes and what was quantized how. */
+export interface OnnxExport {
+  readonly model: OnnxModel;
+  readonly bytes: Uint8Array;
+  readonly opset: number;
+  readonly irVersion: number;
+  readonly quantized: readonly QuantizedTensorInfo[];
+  /** Input shape [C, H, W] (the batch dimension is symbolic, `N`). */
+  readonly inputShape: readonly [number, number, number];
+  readonly classes: number;
+  readonly float: boolean;
+}
+
+const CONTAINER_TYPE: Record<Container, number> = {
+  int8: DataType.INT8,
+  uint8: DataType.UINT8,
+  int16: DataType.INT16,
+  uint16: DataType.UINT16,
+};
+
+/** The integer container of a fixed-point format (see the module comment). */
+export function containerFor(f: FixedPoint): Container {
+  const bits = f.intBits + f.fracBits;
+  if (f.signed) {
+    if (bits <= 8) return 'int8';
+    if (bits <= 16) return 'int16';
+  } else {
+    if (bits <= 8) return 'uint8';
+    if (bits <= 15) return 'int16';
+    if (bits <= 16) return 'uint16';
+  }
+  throw new HwnasError(
+    'INPUT_UNSUPPORTED_FORMAT',
+    `a ${f.signed ? 'signed' : 'unsigned'} fixed-point format of ${bits} bits (I=${f.intBits}, F=${f.fracBits}) is wider than ONNX QuantizeLinear's 16-bit types`,
+  );
+}
+
+function containerRange(c: Container): [number, number] {
+  switch (c) {
+    case 'int8':
+      return [-128, 127];
+    case 'uint8':
+      return [0, 255];
+    case 'int16':
+      return [-32768, 32767];
+    case 'uint16':
+      return [0, 65535];
+  }
+}
+
+// ---- raw tensor data (little-endian, as the ONNX IR requires for raw_data) ----
+
+function rawFloat32(values: ArrayLike<number>): Uint8Array {
+  const buf = new Uint8Array(values.length * 4);
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
+  return buf;
+}
+
+function rawInts(values: ArrayLike<number>, c: Container): Uint8Array {
+  const wide = c === 'int16' || c === 'uint16';
+  const buf = new Uint8Array(values.length * (wide ? 2 : 1));
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (c === 'int8') dv.setInt8(i, v);
+    else if (c === 'uint8') dv.setUint8(i, v);
+    else if (c === 'int16') dv.setInt16(i * 2, v, true);
+    else dv.setUint16(i * 2, v, true);
+  }
+  return buf;
+}
+
+function floatTensor(name: string, dims: number[], values: ArrayLike<number>, docString?: string): OnnxTensor {
+  return { name, dims, dataType: DataType.FLOAT, rawData: rawFloat32(values), ...(docString ? { docString } : {}) };
+}
+
+function intTensor(name: string, dims: number[], values: ArrayLike<number>, c: Container, docString?: string): OnnxTensor {
+  return { name, dims, dataType: CONTAINER_TYPE[c], rawData: rawInts(values, c), ...(docString ? { docString } : {}) };
+}
+
+function ints(name: string, v: number[]): OnnxAttribute {
+  return { name, type: AttributeType.INTS, ints: v };
+}
+
+function int(name: string, v: number): OnnxAttribute {
+  return { name, type: AttributeType.INT, i: v };
+}
+
+function describe(f: FixedPoint): string {
+  const r = fixedPointRange(f);
+  return `${f.signed ? 'signed' : 'unsigned'} fixed point I=${f.intBits}, F=${f.fracBits}: scale 2^-${f.fracBits}, range [${r.min}, ${r.max}]`;
+}
+
+// ---- validation of the trained model ----
+
+function weightsByName(trained: TrainedModel): Map<string, NamedArray> {
+  const m = new Map<string, NamedArray>();
+  for (const w of trained.weights) m.set(w.name, w);
+  return m;
+}
+
+function need(weights: Map<string, NamedArray>, name: string, shape: number[]): Float32Array {
+  const w = weights.get(name);
+  if (!w) throw new HwnasError('INPUT_BAD_MODEL', `the trained model has no weight "${name}"`);
+  if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+    throw new HwnasError('INPUT_BAD_MODEL', `weight "${name}" has shape [${w.shape}], expected [${shape}]`);
+  }
+  if (w.data.length !== shape.reduce((a, b) => a * b, 1)) {
+    throw new HwnasError('INPUT_BAD_MODEL', `weight "${name}" holds ${w.data.length} values for shape [${shape}]`);
+  }
+  for (let i = 0; i < w.data.length; i++) {
+    if (!Number.isFinite(w.data[i])) throw new HwnasError('INPUT_BAD_MODEL', `weight "${name}" holds a non-finite value at ${i}`);
+  }
+  return w.data;
+}
+
+/** Throws INPUT_UNSUPPORTED_LAYER unless `arch` is a chain this exporter knows (conv/maxpool…, dense last). */
+export function checkExportable(arch: Architecture): void {
+  const layers = arch.layers;
+  if (layers.length === 0 || layers[layers.length - 1].kind !== 'dense') {
+    throw new HwnasError('INPUT_UNSUPPORTED_LAYER', 'the architecture must end with its dense (logits) layer');
+  }
+  let shape = arch.input;
+  for (let i = 0; i < layers.length; i++) {
+    // Loosely typed on purpose: a model file may hold layers this exporter does not know.
+    const l = layers[i] as unknown as { kind: string; name?: string; stride?: number; size?: number; inShape: Shape3; outShape: Shape3 };
+    const where = `layer ${i} (${l.name ?? '?'})`;
+    if (l.kind === 'conv') {
+      if (l.stride !== 1) throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: conv stride ${l.stride} is not supported (only 1)`);
+    } else if (l.kind === 'maxpool') {
+      if (l.size !== 2 || l.stride !== 2) {
+        throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: maxpool ${l.size}/${l.stride} is not supported (only 2×2 stride 2)`);
+      }
+    } else if (l.kind === 'dense') {
+      if (i !== layers.length - 1) throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: a dense layer must be the last layer`);
+    } else {
+      throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: layer kind "${l.kind}" cannot be exported`);
+    }
+    if (l.inShape.some((d, k) => d !== shape[k])) {
+      throw new HwnasError('INPUT_BAD_MODEL', `${where}: input shape [${l.inShape}] does not follow the previous layer's [${shape}]`);
+    }
+    shape = l.outShape;
+  }
+}
+
+// ---- graph construction ----
+
+class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly inits: OnnxTensor[] = [];
+  readonly quantized: QuantizedTensorInfo[] = [];
+  needs16 = false;
+
+  node(opType: string, name: string, input: string[], output: string[], attribute: OnnxAttribute[] = [], docString?: string): void {
+    this.nodes.push({ name, opType, input, output, ...(attribute.length ? { attribute } : {}), ...(docString ? { docString } : {}) });
+  }
+
+  /** Integer weight codes → float via DequantizeLinear (per-tensor, or per output channel along axis 0). */
+  dequantizedWeight(layer: string, f: FixedPoint, codes: ArrayLike<number>, dims: number[], channelFactors: Float64Array | null): string {
+    const c = containerFor(f);
+    if (c === 'int16' || c === 'uint16') this.needs16 = true;
+    const r = fixedPointRange(f);
+    const q = `${layer}/weight_q`;
+    const s = `${layer}/weight_scale`;
+    const z = `${layer}/weight_zero_point`;
+    const out = `${layer}/weight`;
+    this.inits.push(intTensor(q, dims, codes, c, `integer codes of ${describe(f)}`));
+    const attrs: OnnxAttribute[] = [];
+    let doc = describe(f);
+    if (channelFactors) {
+      const n = channelFactors.length;
+      const scales = Array.from(channelFactors, (k) => r.step * k);
+      this.inits.push(floatTensor(s, [n], scales, `2^-${f.fracBits} times the folded BatchNorm factor γ/√(σ²+ε) of each output channel`));
+      this.inits.push(intTensor(z, [n], new Array<number>(n).fill(0), c));
+      attrs.push(int('axis', 0));
+      doc += '; BatchNorm folded into the per-channel scale';
+    } else {
+      this.inits.push(floatTensor(s, [], [r.step]));
+      this.inits.push(intTensor(z, [], [0], c));
+    }
+    this.node('DequantizeLinear', `${layer}/weight_dq`, [q, s, z], [out], attrs, doc);
+    this.quantized.push({
+      layer,
+      tensor: 'weight',
+      intBits: f.intBits,
+      fracBits: f.fracBits,
+      signed: f.signed,
+      container: c,
+      scale: r.step,
+      qmin: r.qmin,
+      qmax: r.qmax,
+      clipped: false,
+      batchNormFolded: channelFactors !== null,
+    });
+    return out;
+  }
+
+  /** Float value `x` → [Clip] → QuantizeLinear → DequantizeLinear, on the grid and in the range of `f`. */
+  quantizedActivation(layer: string, f: FixedPoint, x: string): string {
+    const c = containerFor(f);
+    if (c === 'int16' || c === 'uint16') this.needs16 = true;
+    const r = fixedPointRange(f);
+    const [cmin, cmax] = containerRange(c);
+    const clipped = r.qmin > cmin || r.qmax < cmax;
+    let v = x;
+    if (clipped) {
+      const lo = `${layer}/act_min`;
+      const hi = `${layer}/act_max`;
+      this.inits.push(floatTensor(lo, [], [r.min]), floatTensor(hi, [], [r.max]));
+      this.node('Clip', `${layer}/act_clip`, [x, lo, hi], [`${layer}/act_clipped`], [], `saturate to the genome's range [${r.min}, ${r.max}]`);
+      v = `${layer}/act_clipped`;
+    }
+    const s = `${layer}/act_scale`;
+    const z = `${layer}/act_zero_point`;
+    this.inits.push(floatTensor(s, [], [r.step]), intTensor(z, [], [0], c));
+    this.node('QuantizeLinear', `${layer}/act_q`, [v, s, z], [`${layer}/act_q`], [], describe(f));
+    this.node('DequantizeLinear', `${layer}/act_dq`, [`${layer}/act_q`, s, z], [`${layer}/act`], [], describe(f));
+    this.quantized.push({
+      layer,
+      tensor: 'activation',
+      intBits: f.intBits,
+      fracBits: f.fracBits,
+      signed: f.signed,
+      container: c,
+      scale: r.step,
+      qmin: r.qmin,
+      qmax: r.qmax,
+      clipped,
+      batchNormFolded: false,
+    });
+    return `${layer}/act`;
+  }
+}
+
+/** BatchNorm's inference factors k_c = γ/√(σ²+ε) and folded biases (b − μ)·k + β, in float64. */
+function foldBatchNorm(trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, bias: Float32Array) {
+  const n = layer.filters;
+  const gamma = need(w, `${layer.name}/gamma`, [n]);
+  const beta = need(w, `${layer.name}/beta`, [n]);
+  const mean = need(w, `${layer.name}/moving_mean`, [n]);
+  const variance = need(w, `${layer.name}/moving_variance`, [n]);
+  const k = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let c = 0; c < n; c++) {
+    if (!(variance[c] + trained.bnEpsilon > 0)) {
+      throw new HwnasError('INPUT_BAD_MODEL', `${layer.name}: BatchNorm variance + ε is not positive in channel ${c}`);
+    }
+    k[c] = gamma[c] / Math.sqrt(variance[c] + trained.bnEpsilon);
+    b[c] = (bias[c] - mean[c]) * k[c] + beta[c];
+  }
+  return { k, b };
+}
+
+function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, li: number, x: string): string {
+  const K = layer.kernel;
+  const cin = layer.inShape[2];
+  const cout = layer.filters;
+  const q = trained.quantization.layers[li];
+  const kernel = need(w, `${layer.name}/kernel`, [K, K, cin, cout]);
+  let bias: Float32Array | Float64Array = need(w, `${layer.name}/bias`, [cout]);
+  let factors: Float64Array | null = null;
+  if (trained.batchNorm) {
+    const folded = foldBatchNorm(trained, w, layer, bias as Float32Array);
+    factors = folded.k;
+    bias = folded.b;
+  }
+  // HWIO → OIHW.
+  const oihw = (values: ArrayLike<number>, scaleOf: (o: number) => number): number[] => {
+    const out = new Array<number>(values.length);
+    for (let o = 0; o < cout; o++) {
+      const s = scaleOf(o);
+      for (let i = 0; i < cin; i++) {
+        for (let h = 0; h < K; h++) {
+          for (let ww = 0; ww < K; ww++) out[((o * cin + i) * K + h) * K + ww] = values[((h * K + ww) * cin + i) * cout + o] * s;
+        }
+      }
+    }
+    return out;
+  };
+  const dims = [cout, cin, K, K];
+  let weight: string;
+  if (!isFloatFormat(q.weight)) {
+    weight = g.dequantizedWeight(layer.name, q.weight, oihw(quantizeToCodes(kernel, q.weight), () => 1), dims, factors);
+  } else {
+    weight = `${layer.name}/weight`;
+    g.inits.push(floatTensor(weight, dims, oihw(kernel, (o) => (factors ? factors[o] : 1)), factors ? 'float weights with BatchNorm folded in' : undefined));
+  }
+  const biasName = `${layer.name}/bias`;
+  g.inits.push(floatTensor(biasName, [cout], bias, factors ? 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β' : undefined));
+  // TensorFlow 'same': total padding K−1, the odd pixel at the end.
+  const before = Math.floor((K - 1) / 2);
+  const after = K - 1 - before;
+  g.node(
+    'Conv',
+    `${layer.name}/conv`,
+    [x, weight, biasName],
+    [`${layer.name}/conv`],
+    [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', [before, before, after, after]), ints('dilations', [1, 1]), int('group', 1)],
+  );
+  g.node('Relu', `${layer.name}/relu`, [`${layer.name}/conv`], [`${layer.name}/relu`]);
+  if (isFloatFormat(q.activation)) return `${layer.name}/relu`;
+  return g.quantizedActivation(layer.name, q.activation, `${layer.name}/relu`);
+}
+
+function denseNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: DenseLayer, li: number, x: string): string {
+  const [H, W, C] = layer.inShape;
+  const inSize = H * W * C;
+  const units = layer.units;
+  const q = trained.quantization.layers[li];
+  const kernel = need(w, `${layer.name}/kernel`, [inSize, units]);
+  const bias = need(w, `${layer.name}/bias`, [units]);
+  // tfjs flattens NHWC rows in (h, w, c) order, ONNX's Flatten of NCHW in (c, h, w) order: permute the rows.
+  const permute = (values: ArrayLike<number>): number[] => {
+    const out = new Array<number>(values.length);
+    for (let c = 0; c < C; c++) {
+      for (let h = 0; h < H; h++) {
+        for (let ww = 0; ww < W; ww++) {
+          const ro = (c * H + h) * W + ww;
+          const rt = (h * W + ww) * C + c;
+          for (let u = 0; u < units; u++) out[ro * units + u] = values[rt * units + u];
+        }
+      }
+    }
+    return out;
+  };
+  g.node('Flatten', `${layer.name}/flatten`, [x], [`${layer.name}/flat`], [int('axis', 1)]);
+  const dims = [inSize, units];
+  const weight = !isFloatFormat(q.weight)
+    ? g.dequantizedWeight(layer.name, q.weight, permute(quantizeToCodes(kernel, q.weight)), dims, null)
+    : (g.inits.push(floatTensor(`${layer.name}/weight`, dims, permute(kernel))), `${layer.name}/weight`);
+  g.inits.push(floatTensor(`${layer.name}/bias`, [units], bias));
+  g.node('Gemm', `${layer.name}/gemm`, [`${layer.name}/flat`, weight, `${layer.name}/bias`], [OUTPUT_NAME]);
+  return OUTPUT_NAME;
+}
+
+/**
+ * Builds the ONNX model of a trained network (see the module comment). Throws HwnasError with an `INPUT_`
+ * code for an unsupported layer or format and for weights that do not match the architecture.
+ */
+export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {}): OnnxExport {
+  if (trained.format !== 'hwnas-trained-cnn/1') {
+    throw new HwnasError('INPUT_BAD_MODEL', `unknown trained-model format "${String(trained.format)}"`);
+  }
+  if (trained.rounding !== ROUNDING || trained.bias !== BIAS_QUANTIZATION) {
+    throw new HwnasError('INPUT_BAD_MODEL', `the model was trained with rounding "${trained.rounding}" / bias "${trained.bias}"; this exporter reproduces "${ROUNDING}" / "${BIAS_QUANTIZATION}"`);
+  }
+  const arch = trained.architecture;
+  checkExportable(arch);
+  if (trained.quantization.layers.length !== arch.layers.length) {
+    throw new HwnasError('INPUT_BAD_MODEL', 'the quantization does not have one entry per layer');
+  }
+  const w = weightsByName(trained);
+  const g = new GraphBuilder();
+  let x = INPUT_NAME;
+  arch.layers.forEach((layer, li) => {
+    if (layer.kind === 'conv') x = convNode(g, trained, w, layer, li, x);
+    else if (layer.kind === 'maxpool') {
+      g.node('MaxPool', `${layer.name}/maxpool`, [x], [`${layer.name}`], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
+      x = layer.name;
+    } else x = denseNode(g, trained, w, layer, li, x);
+  });
+  const [H, W, C] = arch.input;
+  const input: OnnxValueInfo = {
+    name: INPUT_NAME,
+    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: C }, { dimValue: H }, { dimValue: W }] } } },
+    docString: 'images, NCHW float32, pixels k/255 (as in training)',
+  };
+  const output: OnnxValueInfo = {
+    name: OUTPUT_NAME,
+    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: arch.classes }] } } },
+    docString: 'class logits (float32)',
+  };
+  const opset = g.needs16 ? 21 : 13;
+  const irVersion = g.needs16 ? 10 : 7;
+  const float = g.quantized.length === 0;
+  const quantMeta = {
+    rounding: ROUNDING,
+    bias: BIAS_QUANTIZATION,
+    input: 'float32 NCHW, pixels k/255 (not re-quantized)',
+    batchNormFolded: trained.batchNorm,
+    float,
+    tensors: g.quantized,
+  };
+  const metadata: Record<string, string> = {
+    'hwnas.format': 'hwnas-onnx/1',
+    'hwnas.layout': 'NCHW input; dense rows permuted from tfjs (h,w,c) to ONNX (c,h,w) flatten order',
+    'hwnas.quantization': JSON.stringify(quantMeta),
+    ...(options.metadata ?? {}),
+  };
+  const model: OnnxModel = {
+    irVersion,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'hwnas',
+    producerVersion: options.producerVersion ?? packageVersion(),
+    docString: options.docString ?? (float ? 'hwnas float network' : 'hwnas fixed-point network (QDQ)'),
+    graph: {
+      name: options.name ?? 'hwnas',
+      node: g.nodes,
+      initializer: g.inits,
+      input: [input],
+      output: [output],
+    },
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+  };
+  return {
+    model,
+    bytes: encodeModel(model),
+    opset,
+    irVersion,
+    quantized: g.quantized,
+    inputShape: [C, H, W],
+    classes: arch.classes,
+    float,
+  };
+}
+
+/** The same export with more (or replaced) metadata properties, re-encoded. */
+export function withMetadata(exp: OnnxExport, extra: Readonly<Record<string, string>>): OnnxExport {
+  const props = new Map(exp.model.metadataProps.map((p) => [p.key, p.value]));
+  for (const [k, v] of Object.entries(extra)) props.set(k, v);
+  const model: OnnxModel = { ...exp.model, metadataProps: [...props].map(([key, value]) => ({ key, value })) };
+  return { ...exp, model, bytes: encodeModel(model) };
+}
+
+/**
+ * Writes `bytes` to `file` through a temp file in the same directory and a rename: a reader never sees a
+ * partial model, and on any error the temp file is removed.
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new HwnasError('ONNX_WRITE', `could not write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** NHWC images (tfjs layout) → NCHW (the exported graph's input layout). */
+export function nhwcToNchw(images: Float32Array, count: number, [h, w, c]: readonly [number, number, number]): Float32Array {
+  if (c === 1) return images.slice(0, count * h * w);
+  const out = new Float32Array(count * h * w * c);
+  const per = h * w * c;
+  for (let n = 0; n < count; n++) {
+    const base = n * per;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let ch = 0; ch < c; ch++) out[base + (ch * h + y) * w + x] = images[base + (y * w + x) * c + ch];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,324 @@
+/**
+ * Our WebAssembly SIMD training kernels, working in place on tfjs-backend-wasm's heap (the module imports the
+ * backend's own memory). Each is a loop nest with register blocking; byte addresses and strides are computed
+ * by the TypeScript callers, so the wasm side stays small.
+ *
+ * - `bpf_<CB>x<MB>`: one (tap, 4-channel, 4|8-filter) block of Conv2DBackpropFilter:
+ *   out[kh,kw,c0+i,m0+j] = Σ_{n,rows,cols} x[…, c0+i] · dy[…, m0+j] with CB×MB/4 f32x4 accumulators.
+ * - `pool_grad_2x2`: MaxPoolGrad of a 2×2/2 pool, four channels at a time, first maximum wins.
+ * - `act_grad`: dz = dy where lo ≤ z ≤ hi (else 0) and db += Σ_pixels dz (ReLU / quantizer gradient + bias grad).
+ * - `fake_quant`: y = clamp(nearest(z·scale), qmin, qmax)·step (nearest = round half to even, as ROUNDING).
+ */
+import { addTo, F32, I32, moduleBytes, op, repeat, V128, type FuncDef, type ValType } from './emit.js';
+
+/** Channel blocks (CB) and filter blocks (MB) we generate Conv2DBackpropFilter variants for. */
+export const BPF_CB = [1, 2, 3, 4] as const;
+export const BPF_MB = [4, 8, 16] as const;
+
+/**
+ * bpf_<CB>x<MB>(x, dy, out, n, rows, cols, xN, xRow, xPix, dyN, dyRow, dyPix, outC)
+ * x/dy: byte addresses of the first contributing element; n images, rows × cols output pixels each;
+ * xN/xRow/xPix and dyN/dyRow/dyPix: strides in bytes per image, per output row, per output column; out: byte address of out[kh,kw,c0,m0],
+ * outC: bytes between channels of out.
+ */
+function bpfBlock(CB: number, MB: number): FuncDef {
+  const P = { x: 0, dy: 1, out: 2, n: 3, rows: 4, cols: 5, xN: 6, xRow: 7, xPix: 8, dyN: 9, dyRow: 10, dyPix: 11, outC: 12 };
+  const params: ValType[] = new Array(13).fill(I32);
+  let next = 13;
+  const L = { cn: next++, cr: next++, cc: next++, xr: next++, dr: next++, xp: next++, dp: next++ };
+  const locals: ValType[] = new Array(7).fill(I32);
+  const V = MB / 4;
+  const acc: number[][] = [];
+  for (let i = 0; i < CB; i++) {
+    acc.push([]);
+    for (let j = 0; j < V; j++) {
+      acc[i].push(next++);
+      locals.push(V128);
+    }
+  }
+  const d: number[] = [];
+  for (let j = 0; j < V; j++) {
+    d.push(next++);
+    locals.push(V128);
+  }
+  const s = next++;
+  locals.push(V128);
+
+  const inner: number[][] = [];
+  for (let j = 0; j < V; j++) inner.push(op.get(L.dp), op.v128Load(16 * j), op.set(d[j]));
+  for (let i = 0; i < CB; i++) {
+    inner.push(op.get(L.xp), op.v128Load32Splat(4 * i), op.set(s));
+    for (let j = 0; j < V; j++) {
+      inner.push(op.get(acc[i][j]), op.get(s), op.get(d[j]), op.f32x4Mul, op.f32x4Add, op.set(acc[i][j]));
+    }
+  }
+  inner.push(addTo(L.xp, op.get(P.xPix)), addTo(L.dp, op.get(P.dyPix)));
+
+  const body: number[][] = [
+    repeat(
+      L.cn,
+      op.get(P.n),
+      op.get(P.x),
+      op.set(L.xr),
+      op.get(P.dy),
+      op.set(L.dr),
+      repeat(
+        L.cr,
+        op.get(P.rows),
+        op.get(L.xr),
+        op.set(L.xp),
+        op.get(L.dr),
+        op.set(L.dp),
+        repeat(L.cc, op.get(P.cols), ...inner),
+        addTo(L.xr, op.get(P.xRow)),
+        addTo(L.dr, op.get(P.dyRow)),
+      ),
+      addTo(P.x, op.get(P.xN)),
+      addTo(P.dy, op.get(P.dyN)),
+    ),
+  ];
+  for (let i = 0; i < CB; i++) {
+    for (let j = 0; j < V; j++) body.push(op.get(P.out), op.get(acc[i][j]), op.v128Store(16 * j));
+    body.push(addTo(P.out, op.get(P.outC)));
+  }
+  return { name: `bpf_${CB}x${MB}`, params, locals, body: body.flat() };
+}
+
+/**
+ * pool_grad_2x2(x, g, dx, n, oh, ow, c4, xRow, xImg): x, dx (N,H,W,C), g (N,OH,OW,C); c4 = C/4; xRow = bytes
+ * of one input row (W·C·4); xImg = bytes of one input image. Writes every dx element a window covers (the
+ * caller zeroes dx first when H or W is odd). Ties: the first in row-major window order, like the cpu backend.
+ */
+function poolGrad2x2(): FuncDef {
+  const P = { x: 0, g: 1, dx: 2, n: 3, oh: 4, ow: 5, c4: 6, xRow: 7, xImg: 8 };
+  const params: ValType[] = new Array(9).fill(I32);
+  let next = 9;
+  const L = { cn: next++, cr: next++, cw: next++, cc: next++, img: next++, row: next++, at: next++, cB: next++ };
+  const locals: ValType[] = new Array(8).fill(I32);
+  const v = { a: next++, b: next++, d: next++, e: next++, g: next++, gb: next++, gd: next++, ge: next++, best: next++ };
+  for (let i = 0; i < 9; i++) locals.push(V128);
+  // Window (0,0)=a at `at`, (0,1)=b at at+cB, (1,0)=d at at+xRow, (1,1)=e at at+xRow+cB.
+  const addr = (base: number, dRow: boolean, dCol: boolean): number[] => [
+    ...op.get(base),
+    ...op.get(L.at),
+    ...op.i32Add,
+    ...(dRow ? [...op.get(P.xRow), ...op.i32Add] : []),
+    ...(dCol ? [...op.get(L.cB), ...op.i32Add] : []),
+  ];
+  const inner: number[][] = [
+    [...addr(P.x, false, false), ...op.v128Load(0), ...op.set(v.a)],
+    [...addr(P.x, false, true), ...op.v128Load(0), ...op.set(v.b)],
+    [...addr(P.x, true, false), ...op.v128Load(0), ...op.set(v.d)],
+    [...addr(P.x, true, true), ...op.v128Load(0), ...op.set(v.e)],
+    [...op.get(P.g), ...op.v128Load(0), ...op.set(v.g)],
+    // gb = b > a; best = gb ? b : a; gd = d > best; best = gd ? d : best; ge = e > best (strict: first max wins).
+    [...op.get(v.b), ...op.get(v.a), ...op.f32x4Gt, ...op.set(v.gb)],
+    [...op.get(v.b), ...op.get(v.a), ...op.get(v.gb), ...op.v128Bitselect, ...op.set(v.best)],
+    [...op.get(v.d), ...op.get(v.best), ...op.f32x4Gt, ...op.set(v.gd)],
+    [...op.get(v.d), ...op.get(v.best), ...op.get(v.gd), ...op.v128Bitselect, ...op.set(v.best)],
+    [...op.get(v.e), ...op.get(v.best), ...op.f32x4Gt, ...op.set(v.ge)],
+    // Winners: e = ge; d = gd & ~ge; b = gb & ~gd & ~ge; a = ~(gb | gd | ge).
+    [...addr(P.dx, true, true), ...op.get(v.g), ...op.get(v.ge), ...op.v128And, ...op.v128Store(0)],
+    [...addr(P.dx, true, false), ...op.get(v.g), ...op.get(v.gd), ...op.get(v.ge), ...op.v128AndNot, ...op.v128And, ...op.v128Store(0)],
+    [
+      ...addr(P.dx, false, true),
+      ...op.get(v.g),
+      ...op.get(v.gb),
+      ...op.get(v.gd),
+      ...op.v128AndNot,
+      ...op.get(v.ge),
+      ...op.v128AndNot,
+      ...op.v128And,
+      ...op.v128Store(0),
+    ],
+    [
+      ...addr(P.dx, false, false),
+      ...op.get(v.g),
+      ...op.get(v.gb),
+      ...op.get(v.gd),
+      ...op.v128Or,
+      ...op.get(v.ge),
+      ...op.v128Or,
+      ...op.v128AndNot,
+      ...op.v128Store(0),
+    ],
+    addTo(L.at, op.i32(16)),
+    addTo(P.g, op.i32(16)),
+  ];
+  const body: number[][] = [
+    [...op.get(P.c4), ...op.i32(16), ...op.i32Mul, ...op.set(L.cB)],
+    [...op.i32(0), ...op.set(L.img)],
+    repeat(
+      L.cn,
+      op.get(P.n),
+      [...op.get(L.img), ...op.set(L.row)],
+      repeat(
+        L.cr,
+        op.get(P.oh),
+        [...op.get(L.row), ...op.set(L.at)],
+        repeat(
+          L.cw,
+          op.get(P.ow),
+          repeat(L.cc, op.get(P.c4), ...inner),
+          // Skip the window's second column: its channels were handled through cB.
+          addTo(L.at, op.get(L.cB)),
+        ),
+        addTo(L.row, [...op.get(P.xRow), ...op.i32(2), ...op.i32Mul]),
+      ),
+      addTo(L.img, op.get(P.xImg)),
+    ),
+  ];
+  return { name: 'pool_grad_2x2', params, locals, body: body.flat() };
+}
+
+/**
+ * act_grad(dy, z, dz, db, pixels, M4, lo, hi): dz = (lo ≤ z ≤ hi) ? dy : 0 and db[m] += Σ dz[·, m].
+ * Channels M = 4·M4 innermost. db must be zeroed by the caller.
+ */
+function actGrad(): FuncDef {
+  const P = { dy: 0, z: 1, dz: 2, db: 3, pixels: 4, m4: 5, lo: 6, hi: 7 };
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32, F32, F32];
+  let next = 8;
+  const L = { cp: next++, cm: next++, bp: next++ };
+  const locals: ValType[] = [I32, I32, I32];
+  const v = { lo: next++, hi: next++, z: next++, d: next++ };
+  locals.push(V128, V128, V128, V128);
+  const body: number[][] = [
+    op.get(P.lo),
+    op.f32x4Splat,
+    op.set(v.lo),
+    op.get(P.hi),
+    op.f32x4Splat,
+    op.set(v.hi),
+    repeat(
+      L.cp,
+      op.get(P.pixels),
+      op.get(P.db),
+      op.set(L.bp),
+      repeat(
+        L.cm,
+        op.get(P.m4),
+        [...op.get(P.z), ...op.v128Load(0), ...op.set(v.z)],
+        // d = dy & (z ≥ lo) & (z ≤ hi)
+        op.get(P.dy),
+        op.v128Load(0),
+        op.get(v.z),
+        op.get(v.lo),
+        op.f32x4Ge,
+        op.v128And,
+        op.get(v.z),
+        op.get(v.hi),
+        op.f32x4Le,
+        op.v128And,
+        op.set(v.d),
+        [...op.get(P.dz), ...op.get(v.d), ...op.v128Store(0)],
+        [...op.get(L.bp), ...op.get(L.bp), ...op.v128Load(0), ...op.get(v.d), ...op.f32x4Add, ...op.v128Store(0)],
+        addTo(P.dy, op.i32(16)),
+        addTo(P.z, op.i32(16)),
+        addTo(P.dz, op.i32(16)),
+        addTo(L.bp, op.i32(16)),
+      ),
+    ),
+  ];
+  return { name: 'act_grad', params, locals, body: body.flat() };
+}
+
+/**
+ * fake_quant(z, y, n4, tail, scale, step, qmin, qmax): y = clamp(nearest(z·scale), qmin, qmax)·step for
+ * 4·n4 + tail elements. Scaling by a power of two is exact, so this equals the cpu composition bit for bit.
+ */
+function fakeQuant(): FuncDef {
+  const P = { z: 0, y: 1, n4: 2, tail: 3, scale: 4, step: 5, qmin: 6, qmax: 7 };
+  const params: ValType[] = [I32, I32, I32, I32, F32, F32, F32, F32];
+  let next = 8;
+  const L = { c: next++ };
+  const locals: ValType[] = [I32];
+  const v = { scale: next++, step: next++, qmin: next++, qmax: next++ };
+  locals.push(V128, V128, V128, V128);
+  const body: number[][] = [
+    [...op.get(P.scale), ...op.f32x4Splat, ...op.set(v.scale)],
+    [...op.get(P.step), ...op.f32x4Splat, ...op.set(v.step)],
+    [...op.get(P.qmin), ...op.f32x4Splat, ...op.set(v.qmin)],
+    [...op.get(P.qmax), ...op.f32x4Splat, ...op.set(v.qmax)],
+    repeat(
+      L.c,
+      op.get(P.n4),
+      op.get(P.y),
+      op.get(P.z),
+      op.v128Load(0),
+      op.get(v.scale),
+      op.f32x4Mul,
+      op.f32x4Nearest,
+      op.get(v.qmin),
+      op.f32x4Max,
+      op.get(v.qmax),
+      op.f32x4Min,
+      op.get(v.step),
+      op.f32x4Mul,
+      op.v128Store(0),
+      addTo(P.z, op.i32(16)),
+      addTo(P.y, op.i32(16)),
+    ),
+    repeat(
+      L.c,
+      op.get(P.tail),
+      op.get(P.y),
+      op.get(P.z),
+      op.f32Load(0),
+      op.get(P.scale),
+      op.f32Mul,
+      op.f32Nearest,
+      op.get(P.qmin),
+      op.f32Max,
+      op.get(P.qmax),
+      op.f32Min,
+      op.get(P.step),
+      op.f32Mul,
+      op.f32Store(0),
+      addTo(P.z, op.i32(4)),
+      addTo(P.y, op.i32(4)),
+    ),
+  ];
+  return { name: 'fake_quant', params, locals, body: body.flat() };
+}
+
+/** Every function of the module. */
+export function kernelFunctions(): FuncDef[] {
+  const fns: FuncDef[] = [];
+  for (const cb of BPF_CB) for (const mb of BPF_MB) fns.push(bpfBlock(cb, mb));
+  fns.push(poolGrad2x2(), actGrad(), fakeQuant());
+  return fns;
+}
+
+/** The exported functions, typed. */
+export interface SimdKernels {
+  bpf(cb: number, mb: number): (...args: number[]) => void;
+  pool_grad_2x2(x: number, g: number, dx: number, n: number, oh: number, ow: number, c4: number, xRow: number, xImg: number): void;
+  act_grad(dy: number, z: number, dz: number, db: number, pixels: number, m4: number, lo: number, hi: number): void;
+  fake_quant(z: number, y: number, n4: number, tail: number, scale: number, step: number, qmin: number, qmax: number): void;
+}
+
+const compiled = new Map<boolean, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The kernels bound to `memory` (compiled once per memory kind, instantiated once per memory). */
+export function simdKernels(memory: WebAssembly.Memory): SimdKernels {
+  const have = instances.get(memory);
+  if (have) return have;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  let mod = compiled.get(shared);
+  if (!mod) {
+    mod = new WebAssembly.Module(moduleBytes(kernelFunctions(), { shared }) as BufferSource);
+    compiled.set(shared, mod);
+  }
+  const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+  const k: SimdKernels = {
+    bpf: (cb, mb) => ex[`bpf_${cb}x${mb}`],
+    pool_grad_2x2: ex.pool_grad_2x2,
+    act_grad: ex.act_grad,
+    fake_quant: ex.fake_quant,
+  };
+  instances.set(memory, k);
+  return k;
+}
+

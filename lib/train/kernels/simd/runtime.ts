@@ -1,0 +1,40 @@
+/** Binding our SIMD kernels to a running tfjs-backend-wasm: its memory, tensor addresses. */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from '../wasm-util.js';
+import { simdKernels, type SimdKernels } from './kernels.js';
+
+interface ModuleWithMemory {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+let disabledReason: string | null = process.env.HWNAS_WASM_SIMD === '0' ? 'disabled by HWNAS_WASM_SIMD=0' : null;
+
+/** Why the SIMD kernels are not in use, or null when they are (or were not tried yet). */
+export function simdDisabledReason(): string | null {
+  return disabledReason;
+}
+
+/** The SIMD kernels on this backend's heap, or null (no memory found, module rejected): callers fall back. */
+export function kernelsFor(backend: WasmBackendLike): SimdKernels | null {
+  if (disabledReason) return null;
+  const m = backend.wasm as unknown as ModuleWithMemory;
+  const memory = m.wasmMemory ?? m.asm?.memory;
+  if (!memory) {
+    disabledReason = 'the wasm backend exposes no memory';
+    return null;
+  }
+  try {
+    return simdKernels(memory);
+  } catch (err) {
+    disabledReason = `SIMD kernel module rejected: ${err instanceof Error ? err.message : String(err)}`;
+    return null;
+  }
+}
+
+/** Byte address of a tensor on the wasm heap. */
+export function addressOf(backend: WasmBackendLike, t: TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error('tensor is not on the wasm backend');
+  return d.memoryOffset;
+}

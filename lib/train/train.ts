@@ -1,0 +1,249 @@
+/**
+ * Training one genome: the second stage of an evaluation. Builds the quantization-aware network from the
+ * genome (decoders only), trains it with Adam on a seeded order of a dataset split, and measures validation
+ * (and optionally test) accuracy. Runs in-process or as the pool task `train` (task.ts); JSON in, plain data out.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { ConfigError, HwnasError } from '../errors.js';
+import { Rng } from '../rng.js';
+import type { Genome } from '../space/genome.js';
+import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
+import { parseOrThrow } from '../validate.js';
+import { initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
+import { QuantizedCnn, type TrainedModel } from './build-model.js';
+import { DATASET_NAMES, loadDataset, toFloat, type Dataset, type DatasetName } from './datasets/registry.js';
+import { StepKeeper } from './ops.js';
+
+/** Why a training failed. */
+export type TrainFailureReason = 'nan' | 'aborted' | 'oom' | 'crash' | 'input';
+
+/** A training that failed for a known reason (the search records it and goes on). */
+export class TrainingError extends HwnasError {
+  constructor(
+    readonly reason: TrainFailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`TRAIN_${reason.toUpperCase()}`, message, options);
+    this.name = 'TrainingError';
+  }
+}
+
+/** What to train and how. JSON-serialisable (it is the pool task's payload). */
+export interface TrainRequest {
+  readonly space: SpaceDeclaration;
+  readonly genome: Genome;
+  readonly dataset: DatasetName;
+  /** Epochs over the training subset (default 1). */
+  readonly epochs?: number;
+  /** Training images (default: the whole train split). */
+  readonly trainSubset?: number;
+  /** Validation images (default: the whole val split). */
+  readonly valSubset?: number;
+  /** Also measure test accuracy (default false), on `testSubset` images (default all). */
+  readonly evaluateTest?: boolean;
+  readonly testSubset?: number;
+  /** Validation images carved from the training set (default 5000). */
+  readonly valSize?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  /** Seed of the initial weights and the batch order. */
+  readonly seed?: number | string;
+  /** Seed of the train/val partition (default 0: the same validation set for every trial). */
+  readonly splitSeed?: number | string;
+  readonly batchNorm?: boolean;
+  readonly backend?: BackendChoice;
+  /** wasm threads (default: see backend.ts). */
+  readonly threads?: number;
+  /** Return the trained weights (for export). */
+  readonly returnWeights?: boolean;
+}
+
+/** What a training measured. */
+export interface TrainResult {
+  readonly valAccuracy: number;
+  readonly testAccuracy?: number;
+  /** Mean training loss of the last epoch, and of every epoch. */
+  readonly trainLoss: number;
+  readonly trainLossHistory: number[];
+  readonly epochs: number;
+  readonly trainImages: number;
+  readonly valImages: number;
+  readonly parameters: number;
+  readonly backend: BackendInfo;
+  /** Training throughput (images per second of optimisation steps, data preparation included). */
+  readonly imagesPerSecond: number;
+  /** Wall time of the whole call, in ms. */
+  readonly durationMs: number;
+  readonly weights?: TrainedModel;
+}
+
+const seedSchema = z.union([z.number(), z.string()]);
+const requestSchema = z.object({
+  space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.looseObject({ family: z.string() }) }),
+  genome: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  dataset: z.enum(DATASET_NAMES),
+  epochs: z.number().int().min(1).max(1000).default(1),
+  trainSubset: z.number().int().min(1).optional(),
+  valSubset: z.number().int().min(1).optional(),
+  evaluateTest: z.boolean().default(false),
+  testSubset: z.number().int().min(1).optional(),
+  valSize: z.number().int().min(1).optional(),
+  batchSize: z.number().int().min(1).max(4096).default(64),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  seed: seedSchema.default(0),
+  splitSeed: seedSchema.default(0),
+  batchNorm: z.boolean().default(false),
+  backend: z.enum(['auto', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
+  threads: z.number().int().min(1).max(256).optional(),
+  returnWeights: z.boolean().default(false),
+});
+
+/** A validated request with defaults filled in. */
+export type ParsedTrainRequest = z.output<typeof requestSchema>;
+
+/** Validates a request (every issue, with its path) and the genome against its space. */
+export function parseTrainRequest(input: unknown): { request: ParsedTrainRequest; space: SearchSpace } {
+  const request = parseOrThrow(requestSchema, input, 'train', 'invalid training request');
+  const space = new SearchSpace(request.space as unknown as SpaceDeclaration);
+  const issues = space.validate(request.genome);
+  if (issues.length > 0) throw new ConfigError(issues, 'genome does not fit its space');
+  if (space.meta.family !== 'lu2019') {
+    throw new ConfigError([{ path: 'train.space.meta.family', message: `training reads lu2019-family spaces, got "${space.meta.family}"` }]);
+  }
+  return { request, space };
+}
+
+function checkShape(space: SearchSpace, ds: Dataset): void {
+  const input = space.meta.input;
+  if (!input || input.join('x') !== ds.shape.join('x') || space.meta.classes !== ds.classes) {
+    throw new ConfigError([
+      {
+        path: 'train.dataset',
+        message: `space "${space.name}" expects ${input?.join('×')} inputs and ${space.meta.classes} classes; "${ds.name}" has ${ds.shape.join('×')} and ${ds.classes}`,
+      },
+    ]);
+  }
+}
+
+/** Fraction of `ds` the model classifies correctly (batches of 256, no gradients). */
+export function accuracy(model: QuantizedCnn, ds: Dataset, batchSize = 256): number {
+  if (ds.count === 0) return NaN;
+  let correct = 0;
+  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const buf = new Float32Array(batchSize * per);
+  for (let start = 0; start < ds.count; start += batchSize) {
+    const n = Math.min(batchSize, ds.count - start);
+    toFloat(ds, start, n, buf);
+    const pred = tf.tidy(() => {
+      const x = tf.tensor4d(buf.subarray(0, n * per), [n, ds.shape[0], ds.shape[1], ds.shape[2]]);
+      return tf.argMax(model.apply(x, false), 1);
+    });
+    const p = pred.dataSync();
+    pred.dispose();
+    for (let i = 0; i < n; i++) if (p[i] === ds.labels[start + i]) correct++;
+  }
+  return correct / ds.count;
+}
+
+/** Options of {@link trainGenome} beyond the request. */
+export interface TrainRunOptions {
+  readonly signal?: AbortSignal;
+  /** Called after every epoch. */
+  readonly onEpoch?: (e: { epoch: number; loss: number; imagesPerSecond: number }) => void;
+}
+
+/**
+ * Trains the genome's network and measures it. Rejects with a ConfigError for bad input, a TrainingError
+ * `nan` when the loss stops being finite, `aborted` when the signal fires, and DATASET_MISSING when a dataset
+ * must be prepared first.
+ */
+export async function trainGenome(input: TrainRequest, options: TrainRunOptions = {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  const { request: r, space } = parseTrainRequest(input);
+  const backend = await initTrainingBackend({ backend: r.backend, threads: r.threads });
+  const train = loadDataset(r.dataset, { split: 'train', subset: r.trainSubset, seed: r.splitSeed, valSize: r.valSize });
+  const val = loadDataset(r.dataset, { split: 'val', subset: r.valSubset, seed: r.splitSeed, valSize: r.valSize });
+  checkShape(space, train);
+  const model = QuantizedCnn.fromGenome(space, r.genome, { seed: r.seed, batchNorm: r.batchNorm });
+  const optimizer = tf.train.adam(r.learningRate);
+  const keeper = new StepKeeper();
+  const rng = Rng.fromSeed(r.seed).fork('batches');
+  const [h, w, c] = train.shape;
+  const per = h * w * c;
+  const classes = train.classes;
+  const xBuf = new Float32Array(r.batchSize * per);
+  const yBuf = new Float32Array(r.batchSize * classes);
+  const losses: number[] = [];
+  let trainMs = 0;
+  let seen = 0;
+  try {
+    for (let epoch = 0; epoch < r.epochs; epoch++) {
+      const order = rng.fork(`epoch/${epoch}`).shuffle(Array.from({ length: train.count }, (_, i) => i));
+      let lossSum = 0;
+      let steps = 0;
+      const e0 = performance.now();
+      for (let start = 0; start < train.count; start += r.batchSize) {
+        if (options.signal?.aborted) throw new TrainingError('aborted', 'training was cancelled');
+        const n = Math.min(r.batchSize, train.count - start);
+        yBuf.fill(0);
+        for (let i = 0; i < n; i++) {
+          const j = order[start + i];
+          const src = train.images.subarray(j * per, (j + 1) * per);
+          for (let k = 0; k < per; k++) xBuf[i * per + k] = src[k] / 255;
+          yBuf[i * classes + train.labels[j]] = 1;
+        }
+        const x = tf.tensor4d(xBuf.subarray(0, n * per), [n, h, w, c]);
+        const y = tf.tensor2d(yBuf.subarray(0, n * classes), [n, classes]);
+        let loss: tf.Scalar | null = null;
+        try {
+          loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, true, keeper)) as tf.Scalar, true);
+        } finally {
+          keeper.release();
+          x.dispose();
+          y.dispose();
+        }
+        const v = loss!.dataSync()[0];
+        loss!.dispose();
+        if (!Number.isFinite(v)) {
+          throw new TrainingError('nan', `loss became ${v} at epoch ${epoch + 1}, step ${steps + 1} (learning rate ${r.learningRate})`);
+        }
+        lossSum += v * n;
+        steps++;
+        seen += n;
+        // Let an in-process AbortSignal (and other work) through between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const ms = performance.now() - e0;
+      trainMs += ms;
+      const loss = lossSum / train.count;
+      losses.push(loss);
+      options.onEpoch?.({ epoch: epoch + 1, loss, imagesPerSecond: (train.count / ms) * 1000 });
+    }
+    const valAccuracy = accuracy(model, val);
+    let testAccuracy: number | undefined;
+    if (r.evaluateTest) {
+      const test = loadDataset(r.dataset, { split: 'test', subset: r.testSubset, seed: r.splitSeed });
+      testAccuracy = accuracy(model, test);
+    }
+    return {
+      valAccuracy,
+      ...(testAccuracy !== undefined ? { testAccuracy } : {}),
+      trainLoss: losses[losses.length - 1],
+      trainLossHistory: losses,
+      epochs: r.epochs,
+      trainImages: train.count,
+      valImages: val.count,
+      parameters: model.parameterCount,
+      backend,
+      imagesPerSecond: (seen / trainMs) * 1000,
+      durationMs: performance.now() - t0,
+      ...(r.returnWeights ? { weights: model.toTrainedModel() } : {}),
+    };
+  } finally {
+    keeper.release();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

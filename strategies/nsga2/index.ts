@@ -1,0 +1,407 @@
+/**
+ * NSGA-II (Deb, Pratap, Agarwal & Meyarivan 2002) as an ask/tell strategy.
+ *
+ * - The first `populationSize` genomes are uniform samples of the space.
+ * - Every time at least `populationSize` told trials have gathered, survival runs on parents ∪ those trials:
+ *   constrained non-dominated sort (feasible before infeasible, infeasible by total violation; failed trials
+ *   count as infinitely violated), fronts taken whole while they fit, the last front cut by crowding distance.
+ * - Offspring are bred a generation at a time: binary tournaments on (rank, crowding), then SBX + polynomial
+ *   mutation on numeric genes and uniform crossover + resampling mutation on categorical genes, in the space's
+ *   vector view. `ask(n)` hands them out from a queue, so n may be smaller or larger than a generation.
+ * - The snapshot holds the Rng, the parents (genomes, objectives, violations, ranks, crowding), the told trials
+ *   waiting for survival, the bred-but-not-yet-asked offspring and, with `dedupe: 'history'`, every key seen.
+ */
+import { z } from 'zod';
+import { HwnasError } from '../../lib/errors.js';
+import { constrainedDominates, crowdingDistance, nonDominatedSort, scoreTrial } from '../../lib/pareto.js';
+import { Rng, type RngState } from '../../lib/rng.js';
+import { sampleGene } from '../../lib/space/genome.js';
+import type { Genome } from '../../lib/space/genome.js';
+import type { GeneValue } from '../../lib/space/gene.js';
+import type { FinishedTrial } from '../../lib/study/trial.js';
+import { checkSnapshot, defineStrategy, type Strategy, type StrategyContext, type StrategySnapshot } from '../strategy.js';
+import { crossover, mutate, vectorModel } from './operators.js';
+import { nsga2OptionsSchema, type Nsga2Options } from './options.js';
+
+export { nsga2OptionsSchema, type Nsga2Options } from './options.js';
+
+const NAME = 'nsga2';
+const VERSION = 1;
+
+/** A member of the population (or a told trial waiting for survival). */
+export interface Nsga2Member {
+  readonly genome: Genome;
+  /** Objectives in minimisation form (NaN for failed trials). */
+  readonly objectives: readonly number[];
+  /** Total constraint violation: 0 feasible, Infinity failed. */
+  readonly violation: number;
+  /** Front index from the last survival (0 = best). */
+  readonly rank: number;
+  /** Crowding distance from the last survival (Infinity at the extremes). */
+  readonly crowding: number;
+}
+
+/** NSGA-II with read access to its current parents (benchmarks report the final population). */
+export interface Nsga2Strategy extends Strategy {
+  /** The current parent population, after the last survival (empty before the first). */
+  population(): readonly Nsga2Member[];
+  /** Number of survivals run so far. */
+  readonly generation: number;
+}
+
+/** A number that may be non-finite, as JSON (null = NaN, strings for ±Infinity). */
+const jsonNumber = z.union([z.number(), z.null(), z.literal('Infinity'), z.literal('-Infinity')]);
+type JsonNumber = z.infer<typeof jsonNumber>;
+const toJsonNumber = (x: number): JsonNumber => (Number.isFinite(x) ? x : Number.isNaN(x) ? null : x > 0 ? 'Infinity' : '-Infinity');
+const fromJsonNumber = (x: JsonNumber): number => (x === null ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : x);
+
+const memberJson = z.object({
+  genome: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  objectives: z.array(jsonNumber),
+  violation: jsonNumber,
+  rank: z.number().int().min(0),
+  crowding: jsonNumber,
+});
+type MemberJson = z.infer<typeof memberJson>;
+
+const stateSchema = z.object({
+  rng: z.object({ seed: z.string(), state: z.object({}).passthrough() }),
+  generation: z.number().int().min(0),
+  population: z.array(memberJson),
+  pool: z.array(memberJson),
+  queue: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))),
+  seen: z.array(z.string()).optional(),
+});
+type Nsga2State = z.infer<typeof stateSchema>;
+
+/** Internal member: the public record plus its vector view, cached for breeding. */
+interface Member extends Nsga2Member {
+  rank: number;
+  crowding: number;
+  /** Identity of the canonical genome (see `identity`), computed once. */
+  readonly key: string;
+  vector: Float64Array | null;
+}
+
+/** Creates an NSGA-II instance (the registry's factory; benchmarks call it to reach {@link Nsga2Strategy}). */
+export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2Strategy {
+  const { space, objectives } = ctx;
+  if (objectives.length === 0) {
+    throw new HwnasError('CONFIG_INVALID', 'nsga2 needs at least one objective');
+  }
+  const N = options.populationSize;
+  const model = vectorModel(space);
+  const mutationProbability = options.mutationProbability ?? 1 / Math.max(1, space.genes.length);
+  const conditional = space.genes.some((g) => g.when !== undefined);
+  const xSettings = { eta: options.crossoverEta, geneProbability: options.geneCrossoverProbability };
+
+  let rng = ctx.rng;
+  let generation = 0;
+  let population: Member[] = [];
+  let pool: Member[] = [];
+  let queue: Genome[] = [];
+  let queueKeys: string[] = [];
+  let queueHead = 0;
+  let seen = new Set<string>(); // 'history' dedupe only
+
+  /**
+   * Identity of a canonical genome for duplicate elimination: the bytes of its vector view, base64. Equal for
+   * exactly the genomes with equal keys (canonical genomes differ iff their vectors do), and much cheaper than
+   * space.key, which prints every real.
+   */
+  const scratch = new Float64Array(space.genes.length);
+  const scratchBytes = Buffer.from(scratch.buffer);
+  const identity = (genome: Genome): string => {
+    const v = space.toVector(genome);
+    for (let i = 0; i < v.length; i++) scratch[i] = v[i] === 0 ? 0 : v[i]; // −0 and 0 share a key
+    return scratchBytes.toString('base64');
+  };
+
+  const member = (genome: Genome, objs: readonly number[], violation: number, rank = 0, crowding = 0, key = identity(genome)): Member => ({
+    genome,
+    key,
+    objectives: objs,
+    violation,
+    rank,
+    crowding,
+    vector: null,
+  });
+
+  /** Keeps the best N of `combined` and records their rank and crowding (Deb 2002, §III-C). */
+  function survive(combined: Member[]): Member[] {
+    const fronts = nonDominatedSort(
+      combined.map((m) => m.objectives),
+      combined.map((m) => m.violation),
+    );
+    const points = combined.map((m) => m.objectives);
+    const next: Member[] = [];
+    for (let r = 0; r < fronts.length && next.length < N; r++) {
+      const front = fronts[r];
+      const cd = crowdingDistance(points, front);
+      front.forEach((idx, j) => {
+        combined[idx].rank = r;
+        combined[idx].crowding = cd[j];
+      });
+      if (next.length + front.length <= N) {
+        for (const idx of front) next.push(combined[idx]);
+      } else if (process.env.PRUNE === 'knn') {
+        const kept = knnPrune(points, front, N - next.length);
+        const d = crowdingDistance(points, kept);
+        kept.forEach((idx, j) => {
+          combined[idx].crowding = d[j];
+          next.push(combined[idx]);
+        });
+      } else if (process.env.PRUNE === 'iter') {
+        // Remove the most crowded member one at a time, recomputing crowding after each removal.
+        let kept = front.slice();
+        while (next.length + kept.length > N) {
+          const d = crowdingDistance(points, kept);
+          let worst = 0;
+          for (let j = 1; j < kept.length; j++) if (d[j] < d[worst]) worst = j;
+          kept.splice(worst, 1);
+        }
+        const d = crowdingDistance(points, kept);
+        kept.forEach((idx, j) => {
+          combined[idx].crowding = d[j];
+          next.push(combined[idx]);
+        });
+      } else {
+        // Most isolated first; ties keep front order, so the cut is deterministic.
+        const order = front.map((_, j) => j).sort((a, b) => cd[b] - cd[a] || a - b);
+        for (let j = 0; next.length < N; j++) next.push(combined[front[order[j]]]);
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Binary tournament: lower rank wins, then larger crowding, then a coin flip. Contestants are drawn without
+   * replacement from shuffled permutations of the parents (as in Deb's NSGA-II code and DEAP's
+   * selTournamentDCD), so every parent enters the same number of tournaments per generation.
+   */
+  let contestants: number[] = [];
+  function tournament(): Member {
+    if (contestants.length < 2) contestants = contestants.concat(rng.shuffle(population.map((_, i) => i)));
+    const a = population[contestants.pop()!];
+    const b = population[contestants.pop()!];
+    if (process.env.TOURN === 'dom') {
+      if (constrainedDominates(a.objectives, a.violation, b.objectives, b.violation)) return a;
+      if (constrainedDominates(b.objectives, b.violation, a.objectives, a.violation)) return b;
+    } else if (a.rank !== b.rank) return a.rank < b.rank ? a : b;
+    if (a.crowding !== b.crowding) return a.crowding > b.crowding ? a : b;
+    return rng.bool() ? a : b;
+  }
+
+  /** A fresh copy of a parent's vector; inactive (conditional) genes get random values so they can be inherited. */
+  function parentVector(m: Member): Float64Array {
+    if (!conditional) {
+      m.vector ??= Float64Array.from(space.toVector(m.genome));
+      return m.vector.slice();
+    }
+    const filled: Record<string, GeneValue> = { ...m.genome };
+    for (const g of space.genes) if (!space.isActive(m.genome, g)) filled[g.name] = sampleGene(g, rng);
+    return Float64Array.from(space.toVector(filled));
+  }
+
+  /** Keys a new genome must not repeat. */
+  function blockedKeys(): Set<string> {
+    if (options.dedupe === 'none') return new Set();
+    const keys = options.dedupe === 'history' ? new Set(seen) : new Set<string>();
+    for (const m of population) keys.add(m.key);
+    for (const m of pool) keys.add(m.key);
+    for (let i = queueHead; i < queue.length; i++) keys.add(queueKeys[i]);
+    return keys;
+  }
+
+  /** Appends a generation (N genomes) to the queue: random samples before the first survival, offspring after. */
+  function refill(): void {
+    contestants = [];
+    const blocked = blockedKeys();
+    const fresh: Genome[] = [];
+    const freshKeys: string[] = [];
+    let misses = 0;
+    const offer = (g: Genome): void => {
+      if (fresh.length >= N) return;
+      const k = identity(g);
+      if (options.dedupe !== 'none') {
+        // After too many duplicates in a row (a tiny or converged space) accept one rather than loop forever.
+        if (blocked.has(k) && misses < options.dedupeAttempts) {
+          misses++;
+          return;
+        }
+        blocked.add(k);
+        if (options.dedupe === 'history') seen.add(k);
+      }
+      misses = 0;
+      fresh.push(g);
+      freshKeys.push(k);
+    };
+    if (population.length === 0) {
+      while (fresh.length < N) offer(space.sample(rng));
+    } else {
+      while (fresh.length < N) {
+        const v1 = parentVector(tournament());
+        const v2 = parentVector(tournament());
+        if (rng.next() < options.crossoverProbability) crossover(model, v1, v2, xSettings, rng);
+        mutate(model, v1, options.mutationEta, mutationProbability, rng);
+        mutate(model, v2, options.mutationEta, mutationProbability, rng);
+        offer(space.fromVector(Array.from(v1)));
+        offer(space.fromVector(Array.from(v2)));
+      }
+    }
+    if (queueHead > 0) {
+      queue = queue.slice(queueHead);
+      queueKeys = queueKeys.slice(queueHead);
+      queueHead = 0;
+    }
+    queue.push(...fresh);
+    queueKeys.push(...freshKeys);
+  }
+
+  const toJson = (m: Member): MemberJson => ({
+    genome: { ...m.genome },
+    objectives: m.objectives.map(toJsonNumber),
+    violation: toJsonNumber(m.violation),
+    rank: m.rank,
+    crowding: toJsonNumber(m.crowding),
+  });
+  const fromJson = (j: MemberJson): Member =>
+    member(space.canonical(j.genome), j.objectives.map(fromJsonNumber), fromJsonNumber(j.violation), j.rank, fromJsonNumber(j.crowding));
+
+  return {
+    name: NAME,
+    batchSize: N,
+    get generation() {
+      return generation;
+    },
+
+    async ask(n: number): Promise<Genome[]> {
+      if (!Number.isInteger(n) || n < 0) throw new RangeError(`nsga2.ask needs a whole number ≥ 0, got ${n}`);
+      const out: Genome[] = [];
+      while (out.length < n) {
+        if (queueHead >= queue.length) refill();
+        out.push(queue[queueHead++]);
+      }
+      return out;
+    },
+
+    async tell(trials: readonly FinishedTrial[]): Promise<void> {
+      for (const t of trials) {
+        const s = scoreTrial(t, objectives);
+        // Genomes come back as asked (canonical); canonicalise anyway where the space has conditional genes.
+        const genome = conditional ? space.canonical(t.genome) : t.genome;
+        const key = identity(genome);
+        pool.push(member(genome, s.objectives, s.violation, 0, 0, key));
+        if (options.dedupe === 'history') seen.add(key);
+      }
+      if (pool.length >= N) {
+        population = survive(population.concat(pool));
+        pool = [];
+        generation++;
+        // Offspring bred from the previous parents are stale now: breed the next ones from the survivors.
+        queue = [];
+        queueKeys = [];
+        queueHead = 0;
+      }
+    },
+
+    population(): readonly Nsga2Member[] {
+      return population.map(({ genome, objectives: o, violation, rank, crowding }) => ({ genome, objectives: o, violation, rank, crowding }));
+    },
+
+    snapshot(): StrategySnapshot {
+      const state: Nsga2State = {
+        rng: rng.getState() as Nsga2State['rng'],
+        generation,
+        population: population.map(toJson),
+        pool: pool.map(toJson),
+        queue: queue.slice(queueHead).map((g) => ({ ...g })),
+        ...(options.dedupe === 'history' ? { seen: [...seen] } : {}),
+      };
+      return { strategy: NAME, version: VERSION, state };
+    },
+
+    restore(snapshot: StrategySnapshot): void {
+      checkSnapshot(snapshot, NAME, VERSION);
+      const r = stateSchema.safeParse(snapshot.state);
+      if (!r.success) throw new HwnasError('SNAPSHOT_INVALID', `nsga2: malformed snapshot state: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const s = r.data;
+      for (const g of [...s.population.map((m) => m.genome), ...s.pool.map((m) => m.genome), ...s.queue]) {
+        const issues = space.validate(g);
+        if (issues.length > 0) throw new HwnasError('SNAPSHOT_INVALID', `nsga2: snapshot genome does not fit space "${space.name}": ${issues[0].path} ${issues[0].message}`);
+      }
+      // Decode everything first, so a bad snapshot leaves this instance untouched.
+      const nextRng = Rng.fromState(s.rng as RngState);
+      const nextPopulation = s.population.map(fromJson);
+      const nextPool = s.pool.map(fromJson);
+      const nextQueue = s.queue.map((g) => space.canonical(g));
+      rng = nextRng;
+      generation = s.generation;
+      population = nextPopulation;
+      pool = nextPool;
+      queue = nextQueue;
+      queueKeys = nextQueue.map(identity);
+      queueHead = 0;
+      seen = new Set(s.seen ?? []);
+    },
+  };
+}
+
+/** The NSGA-II registry entry. */
+export const nsga2Strategy = defineStrategy({
+  name: NAME,
+  summary: 'NSGA-II: constrained non-dominated sorting, crowding, SBX + polynomial mutation (Deb et al. 2002)',
+  schema: nsga2OptionsSchema,
+  create: (ctx, options): Strategy => createNsga2(ctx, options),
+});
+
+/** Kukkonen & Deb 2006 pruning: remove the member with the smallest product of distances to its M nearest neighbours, one at a time. */
+function knnPrune(points: readonly (readonly number[])[], front: readonly number[], keep: number): number[] {
+  const n = front.length;
+  const m = points[front[0]].length;
+  const k = Math.min(m, n - 1);
+  // Normalised objectives.
+  const lo = new Array(m).fill(Infinity);
+  const hi = new Array(m).fill(-Infinity);
+  for (const i of front) for (let d = 0; d < m; d++) { lo[d] = Math.min(lo[d], points[i][d]); hi[d] = Math.max(hi[d], points[i][d]); }
+  const dist = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
+    let s = 0;
+    for (let d = 0; d < m; d++) { const r = hi[d] - lo[d] || 1; s += ((points[front[a]][d] - points[front[b]][d]) / r) ** 2; }
+    dist[a * n + b] = dist[b * n + a] = Math.sqrt(s);
+  }
+  const alive = new Uint8Array(n).fill(1);
+  const nn: number[][] = new Array(n);
+  const crowd = new Float64Array(n);
+  // Extremes of each objective are never removed.
+  const extreme = new Uint8Array(n);
+  for (let d = 0; d < m; d++) {
+    let bi = 0, bj = 0;
+    for (let a = 1; a < n; a++) { if (points[front[a]][d] < points[front[bi]][d]) bi = a; if (points[front[a]][d] > points[front[bj]][d]) bj = a; }
+    extreme[bi] = 1; extreme[bj] = 1;
+  }
+  const update = (a: number): void => {
+    const best: number[] = [];
+    for (let b = 0; b < n; b++) {
+      if (b === a || !alive[b]) continue;
+      const v = dist[a * n + b];
+      if (best.length < k) { best.push(b); best.sort((x, y) => dist[a * n + x] - dist[a * n + y]); }
+      else if (v < dist[a * n + best[k - 1]]) { best[k - 1] = b; best.sort((x, y) => dist[a * n + x] - dist[a * n + y]); }
+    }
+    nn[a] = best;
+    let p = 1;
+    for (const b of best) p *= dist[a * n + b];
+    crowd[a] = p;
+  };
+  for (let a = 0; a < n; a++) update(a);
+  let left = n;
+  while (left > keep) {
+    let worst = -1;
+    for (let a = 0; a < n; a++) if (alive[a] && !extreme[a] && (worst < 0 || crowd[a] < crowd[worst])) worst = a;
+    if (worst < 0) for (let a = 0; a < n; a++) if (alive[a] && (worst < 0 || crowd[a] < crowd[worst])) worst = a;
+    alive[worst] = 0;
+    left--;
+    for (let a = 0; a < n; a++) if (alive[a] && nn[a].includes(worst)) update(a);
+  }
+  return front.filter((_, a) => alive[a]);
+}
