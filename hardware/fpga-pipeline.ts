@@ -10,7 +10,7 @@ import {
   DEFAULT_OPTION_SETTINGS, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
 } from './layer-cost.js';
 import {
-  bestThroughput, fewestLuts, mapFrontier, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
+  mapFrontier, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
 } from './mapper.js';
 import type { HwLayer, HwNetwork } from './network.js';
 
@@ -65,16 +65,23 @@ export interface PipelineResult {
   readonly objective: 'max-throughput' | 'min-luts';
   /** The chosen mapping (feasible), or the closest one found (infeasible; null if no mapping exists at all). */
   readonly mapping: PipelineMapping | null;
-  /** Pareto frontier within the spec (empty when infeasible). */
+  /**
+   * Pareto frontier within the spec; when infeasible, within the budgets alone (ignoring throughput and
+   * latency), so the trade-offs that do exist can be shown. See `frontierScope`.
+   */
   readonly frontier: readonly CostVector[];
+  readonly frontierScope: 'spec' | 'budgets';
   readonly reason?: InfeasibleReason;
   readonly stages: readonly PipelineStage[];
   /** Effective limits the DP used. */
   readonly limits: MapperLimits;
 }
 
-const cache = new Map<string, { options: StageOption[]; figures: LayerFigures }>();
-const CACHE_MAX = 100_000;
+type CacheEntry = { options: StageOption[]; figures: LayerFigures };
+/** Option lists by device/settings, then by layer. */
+const cache = new Map<string, Map<string, CacheEntry>>();
+// Small on purpose: a large cache of option objects costs more in garbage-collector marking than it saves.
+const CACHE_MAX = 4_096;
 
 function layerKey(l: HwLayer): string {
   const i = l.inShape, o = l.outShape;
@@ -87,17 +94,24 @@ function layerKey(l: HwLayer): string {
 /** The stages of a network on a device; option lists are memoised by layer shape, formats and device. */
 export function pipelineStages(net: HwNetwork, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): PipelineStage[] {
   if (net.layers.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no layers`);
-  const dev = `${device.name}|${device.dsp.width.join('x')}|${device.dsp.narrow?.perBlock ?? 1}|${settings.multipliers}|${settings.maxUnroll}`;
-  return net.layers.map((layer) => {
-    const key = dev + layerKey(layer);
-    let hit = cache.get(key);
+  const dev = `${device.name}|${device.luts}|${device.dsp.width.join('x')}|${device.dsp.narrow?.perBlock ?? 1}|${settings.multipliers}|${settings.maxUnroll}`;
+  let byLayer = cache.get(dev);
+  if (!byLayer) {
+    byLayer = new Map();
+    cache.set(dev, byLayer);
+  }
+  const out: PipelineStage[] = [];
+  for (const layer of net.layers) {
+    const key = layerKey(layer);
+    let hit = byLayer.get(key);
     if (!hit) {
       hit = { options: stageOptions(layer, device, settings), figures: layerFigures(layer) };
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(key, hit);
+      if (byLayer.size >= CACHE_MAX) byLayer.clear();
+      byLayer.set(key, hit);
     }
-    return { name: layer.name, layer, figures: hit.figures, options: hit.options };
-  });
+    out.push({ name: layer.name, layer, figures: hit.figures, options: hit.options });
+  }
+  return out;
 }
 
 /** Clock in Hz. */
@@ -136,12 +150,26 @@ export function mapPipeline(net: HwNetwork, spec: PipelineSpec): PipelineResult 
   const limits = pipelineLimits(spec);
   const objective = spec.objective ?? (spec.minThroughput ? 'min-luts' : 'max-throughput');
   const res = mapFrontier(stages, limits);
-  if (res.points.length > 0) {
-    const pick = objective === 'min-luts' ? fewestLuts(res.points)! : bestThroughput(res.points)!;
-    return { feasible: true, objective, mapping: toMapping(stages, res.mapping(pick), spec), frontier: res.points, stages, limits };
+  if (res.size > 0) {
+    const pick = res.best(objective)!;
+    return {
+      feasible: true, objective, mapping: toMapping(stages, res.mapping(pick), spec),
+      // Built only when read (bulk evaluation never reads it).
+      get frontier() {
+        return res.points;
+      },
+      frontierScope: 'spec', stages, limits,
+    };
   }
-  const { reason, closest } = diagnose(stages, spec, limits, res.blocked);
-  return { feasible: false, objective, mapping: closest ? toMapping(stages, closest, spec) : null, frontier: [], reason, stages, limits };
+  const { reason, closest, budgetFrontier } = diagnose(stages, spec, limits, res.blocked);
+  return {
+    feasible: false, objective, mapping: closest ? toMapping(stages, closest, spec) : null,
+    get frontier() {
+      return budgetFrontier.points;
+    },
+    frontierScope: 'budgets',
+    reason, stages, limits,
+  };
 }
 
 const budgetLimits = (l: MapperLimits): MapperLimits => ({ ...l, maxCycles: Infinity, maxTotalCycles: Infinity });
@@ -181,19 +209,19 @@ function diagnose(
   spec: PipelineSpec,
   limits: MapperLimits,
   blocked: Blocked | undefined,
-): { reason: InfeasibleReason; closest: MappingPoint | null } {
+): { reason: InfeasibleReason; closest: MappingPoint | null; budgetFrontier: FrontierResult } {
   const f = hz(spec);
   const toMs = (cycles: number): number => (cycles / f) * 1000;
   const byBudget = mapFrontier(stages, budgetLimits(limits));
   const byPerf = mapFrontier(stages, perfLimits(limits));
   const pick = (r: FrontierResult, p: FrontierPoint | undefined): MappingPoint | undefined => (p ? r.mapping(p) : undefined);
-  const a = pick(byBudget, bestThroughput(byBudget.points));
-  const b = pick(byPerf, fewestLuts(byPerf.points));
+  const a = pick(byBudget, byBudget.best('max-throughput'));
+  const b = pick(byPerf, byPerf.best('min-luts'));
   const candidates = [a, b].filter((x): x is MappingPoint => x !== undefined);
   let closest: MappingPoint | null = candidates.sort((x, y) => excess(x, limits, f) - excess(y, limits, f))[0] ?? null;
   if (!closest) {
     const free = mapFrontier(stages, { luts: Infinity, dsps: Infinity, bram: Infinity, maxCycles: Infinity, maxTotalCycles: Infinity });
-    closest = pick(free, fewestLuts(free.points)) ?? null;
+    closest = pick(free, free.best('min-luts')) ?? null;
   }
 
   // One layer alone cannot meet a limit: the most specific reason.
@@ -206,9 +234,10 @@ function diagnose(
           ? { code: 'layer-cannot-fit', layer: blk.name, resource: 'latency', best: toMs(blk.minimum), limit: spec.maxLatencyMs! }
           : { code: 'layer-cannot-fit', layer: blk.name, resource: 'throughput', best: f / blk.minimum, limit: spec.minThroughput! },
         closest,
+        budgetFrontier: byBudget,
       };
     }
-    return { reason: { code: 'layer-cannot-fit', layer: blk.name, resource: blk.limit, best: blk.minimum, limit: blk.allowed }, closest };
+    return { reason: { code: 'layer-cannot-fit', layer: blk.name, resource: blk.limit, best: blk.minimum, limit: blk.allowed }, closest, budgetFrontier: byBudget };
   }
   if (!closest) {
     // Unreachable with non-empty option lists; kept so a bug shows as a typed error, not a crash.
@@ -217,34 +246,45 @@ function diagnose(
   if (closest === a) {
     // Within the budgets; the throughput or the latency is what fails.
     if (Number.isFinite(limits.maxCycles) && closest.bottleneck > limits.maxCycles) {
-      return { reason: { code: 'throughput', achievable: f / closest.bottleneck, required: spec.minThroughput! }, closest };
+      return { reason: { code: 'throughput', achievable: f / closest.bottleneck, required: spec.minThroughput! }, closest, budgetFrontier: byBudget };
     }
-    return { reason: { code: 'latency', achievableMs: toMs(closest.totalCycles), maxMs: spec.maxLatencyMs! }, closest };
+    return { reason: { code: 'latency', achievableMs: toMs(closest.totalCycles), maxMs: spec.maxLatencyMs! }, closest, budgetFrontier: byBudget };
   }
   if (closest === b) {
     const r = worstResource(closest, limits);
-    return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest };
+    return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest, budgetFrontier: byBudget };
   }
   // Neither relaxed problem has a solution: the budgets alone are not met by any mapping.
   const r = worstResource(closest, limits);
-  return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest };
+  return { reason: { code: 'budget', resource: r, needed: closest[r], budget: limits[r] }, closest, budgetFrontier: byBudget };
 }
 
 /** One-line description of a reason, for logs and the CLI. */
 export function describeReason(r: InfeasibleReason): string {
-  const n = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(4)) : String(x));
+  const n = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? groupThousands(Math.round(x)) : String(+x.toPrecision(4))) : String(x));
   switch (r.code) {
     case 'layer-cannot-fit':
       if (r.resource === 'throughput') return `layer ${r.layer} reaches at most ${n(r.best)} img/s at full parallelism, below the required ${n(r.limit)}`;
       if (r.resource === 'latency') return `layer ${r.layer} alone takes ${n(r.best)} ms, over the ${n(r.limit)} ms latency bound`;
       return `layer ${r.layer} needs at least ${n(r.best)} ${unit(r.resource)} at any parallelism, only ${n(r.limit)} available`;
     case 'budget':
-      return `meeting the throughput/latency needs ${n(r.needed)} ${unit(r.resource)}, over the budget of ${n(r.budget)}`;
+      return `the design needs ${n(r.needed)} ${unit(r.resource)} (fewest that meet the throughput/latency), over the budget of ${n(r.budget)}`;
     case 'throughput':
       return `best throughput within the budgets is ${n(r.achievable)} img/s, below the required ${n(r.required)}`;
     case 'latency':
       return `best latency within the budgets is ${n(r.achievableMs)} ms, over the ${n(r.maxMs)} ms bound`;
   }
+}
+
+/** 1234567 → "1,234,567" (toLocaleString is slow, and reasons are built for every infeasible genome). */
+function groupThousands(x: number): string {
+  const s = String(Math.abs(x));
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
+    out += s[i];
+  }
+  return x < 0 ? `-${out}` : out;
 }
 
 function unit(r: Resource): string {

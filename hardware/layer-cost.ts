@@ -223,6 +223,18 @@ function scratch(n: number): typeof buffers {
   return buffers;
 }
 
+const views = new Map<number, Float64Array>();
+
+/** A reused view of the first n key slots (the native sort needs an exact-length array). */
+function keyView(n: number): Float64Array {
+  let v = views.get(n);
+  if (!v || v.buffer !== buffers.keys.buffer) {
+    v = buffers.keys.subarray(0, n);
+    views.set(n, v);
+  }
+  return v;
+}
+
 /** Indices of the first `n` `cycles` in ascending order (ties in any order). */
 function sortByCycles(cycles: Float64Array, n: number): ArrayLike<number> {
   let shift = 1;
@@ -231,7 +243,7 @@ function sortByCycles(cycles: Float64Array, n: number): ArrayLike<number> {
   for (let k = 0; k < n; k++) if (cycles[k] > max) max = cycles[k];
   if (max * shift < 2 ** 52) {
     // Cycles and index packed into one exact double: the native numeric sort does the work.
-    const keys = buffers.keys.subarray(0, n);
+    const keys = keyView(n);
     for (let k = 0; k < n; k++) keys[k] = cycles[k] * shift + k;
     keys.sort();
     const order = buffers.order;

@@ -87,8 +87,12 @@ export type Blocked =
 
 /** What the DP returns. */
 export interface FrontierResult {
-  /** The Pareto frontier of feasible mappings, by bottleneck ascending; empty when infeasible. */
+  /** The Pareto frontier of feasible mappings, by bottleneck ascending; empty when infeasible (built on first use). */
   readonly points: FrontierPoint[];
+  /** Number of frontier points. */
+  readonly size: number;
+  /** The fastest point (as {@link bestThroughput}) or the cheapest (as {@link fewestLuts}); undefined when empty. */
+  best(objective: 'max-throughput' | 'min-luts'): FrontierPoint | undefined;
   /** Set when `points` is empty. */
   readonly blocked?: Blocked;
   /** Largest intermediate frontier (for benchmarks). */
@@ -155,8 +159,8 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
   // A stage that cannot meet a limit on its own; then minima that cannot fit together.
   for (let i = 0; i < L; i++) {
     const m = minRes[i];
-    const alone = { luts: limits.luts, dsps: limits.dsps, bram: limits.bram, cycles: limits.maxTotalCycles };
-    if (m.cycles > limits.maxCycles || m.cycles > limits.maxTotalCycles || RESOURCES.some((r) => m[r] > limits[r])) {
+    if (m.cycles > limits.maxCycles || m.cycles > limits.maxTotalCycles || m.luts > limits.luts || m.dsps > limits.dsps || m.bram > limits.bram) {
+      const alone = { luts: limits.luts, dsps: limits.dsps, bram: limits.bram, cycles: limits.maxTotalCycles };
       return blockedResult(stageBlock(i, stages[i].name, m, limits, alone));
     }
   }
@@ -168,19 +172,16 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
   // Options each stage may use: within the bottleneck limit and leaving room for the others' minima.
   const usable: number[][] = [];
   for (let i = 0; i < L; i++) {
-    const s = stages[i];
     const m = minRes[i];
-    const room = {
-      luts: limits.luts - (total.luts - m.luts),
-      dsps: limits.dsps - (total.dsps - m.dsps),
-      bram: limits.bram - (total.bram - m.bram),
-      cycles: limits.maxTotalCycles - (total.cycles - m.cycles),
-    };
+    const roomLuts = limits.luts - (total.luts - m.luts);
+    const roomDsps = limits.dsps - (total.dsps - m.dsps);
+    const roomBram = limits.bram - (total.bram - m.bram);
+    const roomCycles = Math.min(limits.maxCycles, limits.maxTotalCycles - (total.cycles - m.cycles));
     const idx: number[] = [];
-    const opts = s.options;
+    const opts = stages[i].options;
     for (let k = 0; k < opts.length; k++) {
       const o = opts[k];
-      if (o.cycles <= limits.maxCycles && o.cycles <= room.cycles && o.luts <= room.luts && o.dsps <= room.dsps && o.bram <= room.bram) idx.push(k);
+      if (o.cycles <= roomCycles && o.luts <= roomLuts && o.dsps <= roomDsps && o.bram <= roomBram) idx.push(k);
     }
     if (idx.length === 0) return blockedResult({ kind: 'combination' });
     usable.push(idx);
@@ -209,8 +210,8 @@ function stageBlock(
 
 interface Layer {
   /** Per state: index of the parent state in the previous frontier and option index in the stage. */
-  parent: Int32Array;
-  option: Int32Array;
+  parent: ArrayLike<number>;
+  option: ArrayLike<number>;
 }
 
 /** Running sums of every state (dominance dimensions or not), so final points need no walk back. */
@@ -235,6 +236,8 @@ function pushAux(to: Aux, from: Aux, s: number, o: StageCost): void {
 function blockedResult(blocked: Blocked, maxFrontier = 0): FrontierResult {
   return {
     points: [],
+    size: 0,
+    best: () => undefined,
     blocked,
     maxFrontier,
     choice: () => {
@@ -246,10 +249,26 @@ function blockedResult(blocked: Blocked, maxFrontier = 0): FrontierResult {
   };
 }
 
-function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], aux: Aux, maxFrontier: number): FrontierResult {
-  const points: FrontierPoint[] = aux.b.map((_, j) => ({
-    bottleneck: aux.b[j], luts: aux.luts[j], dsps: aux.dsps[j], bram: aux.bram[j], totalCycles: aux.cyc[j], id: j,
-  }));
+/** Final frontier as parallel arrays (copied out of any scratch space). */
+interface FinalArrays {
+  b: ArrayLike<number>;
+  luts: ArrayLike<number>;
+  dsps: ArrayLike<number>;
+  bram: ArrayLike<number>;
+  cyc: ArrayLike<number>;
+  n: number;
+}
+
+const BEST_KEYS = {
+  'max-throughput': ['b', 'luts', 'dsps', 'bram', 'cyc'],
+  'min-luts': ['luts', 'b', 'dsps', 'bram', 'cyc'],
+} as const;
+
+function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], a: FinalArrays, maxFrontier: number): FrontierResult {
+  const point = (j: number): FrontierPoint => ({
+    bottleneck: a.b[j], luts: a.luts[j], dsps: a.dsps[j], bram: a.bram[j], totalCycles: a.cyc[j], id: j,
+  });
+  let points: FrontierPoint[] | undefined;
   const choice = (p: FrontierPoint): number[] => {
     const L = layers.length;
     const c = new Array<number>(L);
@@ -260,12 +279,70 @@ function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], a
     }
     return c;
   };
-  return { points, maxFrontier, choice, mapping: (p) => costOf(stages, choice(p)) };
+  return {
+    get points() {
+      points ??= Array.from({ length: a.n }, (_, j) => point(j));
+      return points;
+    },
+    size: a.n,
+    best(objective) {
+      // Lexicographic minimum over the arrays, without building every point.
+      const keys = BEST_KEYS[objective];
+      let best = 0;
+      for (let j = 1; j < a.n; j++) {
+        for (const k of keys) {
+          const x = a[k][j], y = a[k][best];
+          if (x !== y) {
+            if (x < y) best = j;
+            break;
+          }
+        }
+      }
+      return a.n > 0 ? point(best) : undefined;
+    },
+    maxFrontier,
+    choice,
+    mapping: (p) => costOf(stages, choice(p)),
+  };
 }
+
+function auxArrays(aux: Aux): FinalArrays {
+  return { ...aux, n: aux.b.length };
+}
+
+/** Reused buffers of the 2-D merge (two frontiers ping-pong, plus the stage staircase). */
+class MergeBuffers {
+  cap = 0;
+  f: Float64Array[] = [];
+  g: Float64Array[] = [];
+  hb = new Float64Array(0);
+  hc = new Float64Array(0);
+  hk = new Int32Array(0);
+
+  ensure(n: number): void {
+    if (n <= this.cap) return;
+    const cap = Math.max(256, 2 ** Math.ceil(Math.log2(n)));
+    const grow = (old: Float64Array[]): Float64Array[] =>
+      Array.from({ length: 6 }, (_, i) => {
+        const x = new Float64Array(cap);
+        if (old[i]) x.set(old[i].subarray(0, Math.min(old[i].length, cap)));
+        return x;
+      });
+    this.f = grow(this.f);
+    this.g = grow(this.g);
+    const hb = new Float64Array(cap), hc = new Float64Array(cap), hk = new Int32Array(cap);
+    this.hb = hb;
+    this.hc = hc;
+    this.hk = hk;
+    this.cap = cap;
+  }
+}
+
+const mergeBuffers = new MergeBuffers();
 
 /**
  * One varying resource `dim`, no latency dimension: frontier states are (bottleneck ↑, cost ↓) pairs and each
- * stage merges in linear time.
+ * stage merges in linear time. Works in reused typed buffers: the search maps thousands of genomes.
  */
 function merge2d(
   stages: readonly MapperStage[],
@@ -283,43 +360,49 @@ function merge2d(
     for (const m of minRes) s += m[r];
     if (s > limits[r]) return blockedResult({ kind: 'combination' });
   }
-  const suffix = new Float64Array(L + 1);
+  const suffix = new Array<number>(L + 1).fill(0);
   for (let i = L - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + minRes[i][dim];
-
+  let total = 1;
+  for (const u of usable) total += u.length;
+  const buf = mergeBuffers;
+  buf.ensure(total);
+  // Frontier arrays: 0 bottleneck, 1 luts, 2 dsps, 3 bram, 4 latency; `ci` indexes the varying one.
+  const ci = dim === 'luts' ? 1 : dim === 'dsps' ? 2 : 3;
+  let F = buf.f;
+  let G = buf.g;
+  for (let k = 0; k < 5; k++) F[k][0] = 0;
+  let nF = 1;
   const layers: Layer[] = [];
-  let aux: Aux = { b: [0], luts: [0], dsps: [0], bram: [0], cyc: [0] };
-  let fc: number[] = [0];
   let maxFrontier = 1;
+  const { hb, hc, hk } = buf;
   for (let i = 0; i < L; i++) {
     const opts = stages[i].options;
     // This stage's options as a (cycles ↑, cost ↓) staircase.
     const idx = usable[i];
     if (!isSortedByCycles(opts, idx)) idx.sort((x, y) => opts[x].cycles - opts[y].cycles || opts[x][dim] - opts[y][dim]);
-    const hb: number[] = [];
-    const hc: number[] = [];
-    const hk: number[] = [];
+    let nH = 0;
     for (const k of idx) {
       const o = opts[k];
       const c = o[dim];
-      if (hc.length === 0 || c < hc[hc.length - 1]) {
-        if (hb.length > 0 && hb[hb.length - 1] === o.cycles) {
-          hc[hc.length - 1] = c;
-          hk[hk.length - 1] = k;
+      if (nH === 0 || c < hc[nH - 1]) {
+        if (nH > 0 && hb[nH - 1] === o.cycles) {
+          hc[nH - 1] = c;
+          hk[nH - 1] = k;
         } else {
-          hb.push(o.cycles);
-          hc.push(c);
-          hk.push(k);
+          hb[nH] = o.cycles;
+          hc[nH] = c;
+          hk[nH] = k;
+          nH++;
         }
       }
     }
     const room = budget - suffix[i + 1];
-    const next = emptyAux();
-    const nc: number[] = [];
+    // Plain arrays: small typed arrays cost more to allocate and collect.
     const parent: number[] = [];
     const option: number[] = [];
-    const fb = aux.b;
+    const fb = F[0], fc = F[ci];
+    let n = 0;
     let a = 0, b = 0, bestA = -1, bestB = -1;
-    const nF = fb.length, nH = hb.length;
     while (a < nF || b < nH) {
       const t = Math.min(a < nF ? fb[a] : Infinity, b < nH ? hb[b] : Infinity);
       if (t > limits.maxCycles) break;
@@ -328,20 +411,30 @@ function merge2d(
       if (bestA < 0 || bestB < 0) continue;
       const cost = fc[bestA] + hc[bestB];
       if (cost > room) continue;
-      if (nc.length === 0 || cost < nc[nc.length - 1]) {
-        nc.push(cost);
+      if (n === 0 || cost < G[ci][n - 1]) {
+        const o = opts[hk[bestB]];
+        G[0][n] = t;
+        G[1][n] = F[1][bestA] + o.luts;
+        G[2][n] = F[2][bestA] + o.dsps;
+        G[3][n] = F[3][bestA] + o.bram;
+        G[4][n] = F[4][bestA] + o.cycles;
         parent.push(bestA);
         option.push(hk[bestB]);
-        pushAux(next, aux, bestA, opts[hk[bestB]]);
+        n++;
       }
     }
-    if (nc.length === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
-    layers.push({ parent: Int32Array.from(parent), option: Int32Array.from(option) });
-    aux = next;
-    fc = nc;
-    if (nc.length > maxFrontier) maxFrontier = nc.length;
+    if (n === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
+    layers.push({ parent, option });
+    [F, G] = [G, F];
+    nF = n;
+    if (n > maxFrontier) maxFrontier = n;
   }
-  return finalResult(stages, layers, aux, maxFrontier);
+  const out = (k: number): number[] => {
+    const a = new Array<number>(nF);
+    for (let j = 0; j < nF; j++) a[j] = F[k][j];
+    return a;
+  };
+  return finalResult(stages, layers, { b: out(0), luts: out(1), dsps: out(2), bram: out(3), cyc: out(4), n: nF }, maxFrontier);
 }
 
 function isSortedByCycles(opts: readonly StageCost[], idx: readonly number[]): boolean {
@@ -423,33 +516,62 @@ function generalDp(
     const nv: number[] = [];
     const parent: number[] = [];
     const option: number[] = [];
-    for (const j of order) {
-      // Sorted by bottleneck, so every kept state has bottleneck ≤ this one: it is dominated iff some kept
-      // state is ≤ on every other dimension (equal vectors count as dominated: kept once).
-      let dominated = false;
-      const kept = parent.length;
-      for (let q = 0; q < kept && !dominated; q++) {
-        let all = true;
-        for (let d = 0; d < D; d++) {
-          if (nv[q * D + d] > candV[j * D + d]) {
-            all = false;
-            break;
-          }
-        }
-        dominated = all;
-      }
-      if (dominated) continue;
+    const keep = (j: number): void => {
       for (let d = 0; d < D; d++) nv.push(candV[j * D + d]);
       parent.push(candP[j]);
       option.push(candO[j]);
       pushAux(next, aux, candP[j], opts[candO[j]]);
+    };
+    // Sorted by bottleneck, so every kept state has bottleneck ≤ this one: it is dominated iff some kept
+    // state is ≤ on every other dimension (equal vectors count as dominated: kept once).
+    if (D === 2) {
+      // Two summed dimensions: a Fenwick tree over the first (compressed) answers "least second value among
+      // kept states whose first value is ≤ x" in O(log m).
+      const xs = Float64Array.from({ length: m }, (_, j) => candV[j * 2]).sort();
+      let u = 0;
+      for (let j = 0; j < m; j++) if (j === 0 || xs[j] !== xs[j - 1]) xs[u++] = xs[j];
+      const tree = new Float64Array(u + 1).fill(Infinity);
+      const rank = (x: number): number => {
+        let lo = 0, hi = u - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (xs[mid] < x) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo + 1;
+      };
+      for (const j of order) {
+        const r = rank(candV[j * 2]);
+        const y = candV[j * 2 + 1];
+        let best = Infinity;
+        for (let q = r; q > 0; q -= q & -q) if (tree[q] < best) best = tree[q];
+        if (best <= y) continue;
+        for (let q = r; q <= u; q += q & -q) if (y < tree[q]) tree[q] = y;
+        keep(j);
+      }
+    } else {
+      for (const j of order) {
+        let dominated = false;
+        const kept = parent.length;
+        for (let q = 0; q < kept && !dominated; q++) {
+          let all = true;
+          for (let d = 0; d < D; d++) {
+            if (nv[q * D + d] > candV[j * D + d]) {
+              all = false;
+              break;
+            }
+          }
+          dominated = all;
+        }
+        if (!dominated) keep(j);
+      }
     }
-    layers.push({ parent: Int32Array.from(parent), option: Int32Array.from(option) });
+    layers.push({ parent, option });
     aux = next;
     fv = nv;
     if (parent.length > maxFrontier) maxFrontier = parent.length;
   }
-  return finalResult(stages, layers, aux, maxFrontier);
+  return finalResult(stages, layers, auxArrays(aux), maxFrontier);
 }
 
 /** The cost vector of a given choice of options. */

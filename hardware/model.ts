@@ -114,8 +114,9 @@ export interface HardwareReport {
   readonly reasonText?: string;
   /** Per-layer table (when asked for). */
   readonly stages?: readonly StageReport[];
-  /** Frontier (lu2019-pipeline, when asked for). */
+  /** Frontier (lu2019-pipeline, when asked for): within the spec, or within the budgets alone when infeasible. */
   readonly frontier?: readonly FrontierRow[];
+  readonly frontierScope?: 'spec' | 'budgets';
 }
 
 /** Options of an evaluation. */
@@ -210,7 +211,7 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
     violations: violationsOf(spec, true, figures, res.feasible),
     ...(res.reason ? { reason: res.reason, reasonText: describeReason(res.reason) } : {}),
     ...(stages ? { stages } : {}),
-    ...(frontier ? { frontier } : {}),
+    ...(frontier ? { frontier, frontierScope: res.frontierScope } : {}),
   };
 }
 

@@ -193,15 +193,23 @@ export function bestLayerTiling(
     for (const Tn of fixed ? [fixed.Tn] : unrollCandidates(l.N, l.N)) {
       const dsps = Math.ceil(Tm * Tn * perMac);
       if (dsps > limits.dsps) continue;
+      // For this ⟨Tm, Tn⟩ the best ⟨Tr, Tc⟩: fewest cycles, then fewest BRAM blocks, then fewest tiles.
+      let here: LayerTiling | undefined;
       for (const Tr of trs) {
         for (const Tc of tcs) {
           const t = { Tm, Tn, Tr, Tc };
           const bram = tilingBramBlocks(l, t, search.precision, device.bramBlockBits);
           if (bram > limits.bramBlocks) continue;
           const lat = tiledLatency(l, t, search.ports, search.bits);
-          if (!best || lat.cycles < best.latency.cycles) best = { tiling: t, latency: lat, dsps, bramBlocks: bram };
+          const better = !here || lat.cycles < here.latency.cycles || (lat.cycles === here.latency.cycles &&
+            (bram < here.bramBlocks || (bram === here.bramBlocks && lat.tiles < here.latency.tiles)));
+          if (better) {
+            here = { tiling: t, latency: lat, dsps, bramBlocks: bram };
+          }
         }
       }
+      // Across ⟨Tm, Tn⟩ the first strict improvement wins, as in FNAS's scan.
+      if (here && (!best || here.latency.cycles < best.latency.cycles)) best = here;
     }
   }
   return best;

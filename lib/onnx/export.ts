@@ -377,19 +377,23 @@ function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedAr
     weight = `${layer.name}/weight`;
     g.inits.push(floatTensor(weight, dims, oihw(kernel, (o) => (factors ? factors[o] : 1)), factors ? 'float weights with BatchNorm folded in' : undefined));
   }
+  // The bias is a separate Add, not Conv's third input: onnxruntime's graph optimizer (from level 'basic')
+  // rewrites a float Conv bias whose inputs are dequantized into int32 on the grid 2^−(Fa+Fw), which would
+  // change what the model computes; our biases are float32 as in training.
   const biasName = `${layer.name}/bias`;
-  g.inits.push(floatTensor(biasName, [cout], bias, factors ? 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β' : undefined));
+  g.inits.push(floatTensor(biasName, [cout, 1, 1], bias, factors ? 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β' : 'float32 bias'));
   // TensorFlow 'same': total padding K−1, the odd pixel at the end.
   const before = Math.floor((K - 1) / 2);
   const after = K - 1 - before;
   g.node(
     'Conv',
     `${layer.name}/conv`,
-    [x, weight, biasName],
+    [x, weight],
     [`${layer.name}/conv`],
     [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', [before, before, after, after]), ints('dilations', [1, 1]), int('group', 1)],
   );
-  g.node('Relu', `${layer.name}/relu`, [`${layer.name}/conv`], [`${layer.name}/relu`]);
+  g.node('Add', `${layer.name}/bias_add`, [`${layer.name}/conv`, biasName], [`${layer.name}/preact`]);
+  g.node('Relu', `${layer.name}/relu`, [`${layer.name}/preact`], [`${layer.name}/relu`]);
   if (isFloatFormat(q.activation)) return `${layer.name}/relu`;
   return g.quantizedActivation(layer.name, q.activation, `${layer.name}/relu`);
 }

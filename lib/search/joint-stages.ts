@@ -19,6 +19,8 @@ import { threadsPerWorker } from '../train/backend.js';
 export interface JointStages {
   readonly hardware: HardwareStage;
   readonly training: TrainingStage;
+  /** The same training, saving trained models under another run directory (baselines run several studies). */
+  trainingIn(runDir: string): TrainingStage;
   readonly trainConcurrency: number;
   /** One line for the progress display, e.g. `lu2019-pipeline on ep4ce115; training: 2 workers`. */
   readonly description: string;
@@ -88,13 +90,28 @@ export class PoolTrainingStage implements TrainingStage {
   }
 }
 
-/** Builds both stages of a joint search. */
-export async function createJointStages(c: SearchConfig, space: SearchSpace, out: string): Promise<JointStages> {
+/** A training pool sized for a configuration: `workers` workers × `threads` wasm threads = cores. */
+export interface TrainingPool {
+  readonly pool: WorkerPool;
+  readonly workers: number;
+  readonly threads: number;
+}
+
+/** Creates the training pool of a configuration. */
+export function createTrainingPool(c: SearchConfig): TrainingPool {
+  const workers = c.workers ?? Math.max(1, os.availableParallelism());
+  // A worker that runs away (a huge net, a leak) dies alone and fails its trial.
+  return { pool: new WorkerPool({ threads: workers, maxOldGenerationSizeMb: 1536 }), workers, threads: threadsPerWorker(workers) };
+}
+
+/**
+ * Builds both stages of a joint search. With `shared`, trains in that pool and leaves it open on close
+ * (a comparison runs many searches on one pool); otherwise owns a new pool.
+ */
+export async function createJointStages(c: SearchConfig, space: SearchSpace, out: string, shared?: TrainingPool): Promise<JointStages> {
   const spec = jointHardwareSpec(c);
   const model = c.hardware.model as HardwareModelName;
-  const workers = c.workers ?? Math.max(1, os.availableParallelism());
-  const threads = threadsPerWorker(workers);
-  const pool = new WorkerPool({ threads: workers, maxOldGenerationSizeMb: 1536 });
+  const tp = shared ?? createTrainingPool(c);
   const base: Omit<TrainRequest, 'genome' | 'seed'> = {
     space: space.toJSON(),
     dataset: c.dataset,
@@ -105,13 +122,16 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     learningRate: c.training.learningRate,
     batchNorm: c.training.batchNorm,
     backend: c.training.backend,
-    threads,
+    threads: tp.threads,
   };
   return {
     hardware: new InProcessHardwareStage(space, spec, model),
-    training: new PoolTrainingStage(pool, base, out),
-    trainConcurrency: workers,
-    description: `${model} on ${spec.device.name}; training: ${workers} worker${workers > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`,
-    close: () => pool.close(),
+    training: new PoolTrainingStage(tp.pool, base, out),
+    trainingIn: (dir) => new PoolTrainingStage(tp.pool, base, dir),
+    trainConcurrency: tp.workers,
+    description: `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
+    close: async () => {
+      if (!shared) await tp.pool.close();
+    },
   };
 }

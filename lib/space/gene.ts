@@ -51,7 +51,8 @@ export interface RealGene extends GeneBase {
 /** One of a list of values (categorical: variation resamples, never interpolates). */
 export interface ChoiceGene extends GeneBase {
   readonly kind: 'choice';
-  readonly choices: readonly (number | string)[];
+  /** Booleans are allowed so any gene can be pinned to one value (see restrictSpace). */
+  readonly choices: readonly (number | string | boolean)[];
 }
 
 /** A yes/no switch, e.g. pooling after a layer. */

@@ -5,3 +5,4 @@ export * from './variation.js';
 export * from './views.js';
 export * from './decode.js';
 export * from './presets/index.js';
+export * from './restrict.js';

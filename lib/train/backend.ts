@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { HwnasError } from '../errors.js';
 import { ownKernelsFromEnv, registerWasmTrainingKernels } from './kernels/index.js';
+import { WA } from './kernels/simd/wasm-api.js';
 
 const require = createRequire(import.meta.url);
 
@@ -128,13 +129,14 @@ function wasmPackageDir(): string {
  * installs while it starts (they rethrow, and print a megabyte of minified source with every crash).
  */
 async function withoutEmscriptenHandlers<T>(start: () => Promise<T>): Promise<T> {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = events.map((e) => new Set(emitter.listeners(e)));
   try {
     return await start();
   } finally {
     events.forEach((e, i) => {
-      for (const l of process.listeners(e)) if (!before[i].has(l)) process.removeListener(e, l as never);
+      for (const l of emitter.listeners(e)) if (!before[i].has(l)) emitter.removeListener(e, l as (...a: unknown[]) => void);
     });
   }
 }
@@ -245,14 +247,11 @@ async function startThreadedWasm(
       p.endsWith('.worker.js') ? worker : p.endsWith('.wasm') ? binary : prefix + p,
     // pthreads evaluate the factory script themselves: give them its path, not a Blob.
     mainScriptUrlOrBlob: script,
-    instantiateWasm: (
-      imports: { env: Record<string, unknown> },
-      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-    ) => {
+    instantiateWasm: (imports: { env: Record<string, unknown> }, receive: (instance: unknown, module: unknown) => void) => {
       // tfjs caps its thread pool at (logical cores / 2), assuming hyper-threading; report enough cores that
       // the requested count is honoured.
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
-      WebAssembly.instantiate(readFileSync(binary), imports as WebAssembly.Imports).then(
+      WA.instantiate(readFileSync(binary), imports).then(
         (r) => receive(r.instance, r.module),
         (e: unknown) => {
           throw e;

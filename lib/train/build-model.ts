@@ -194,7 +194,7 @@ export class QuantizedCnn {
         }
       } else {
         const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
-        return tf.fused.matMul({ a: flat, b: kernel as tf.Tensor2D, bias: p.bias });
+        return tf.fused.matMul({ a: flat, b: kernel as tf.Tensor2D, bias: p.bias }) as tf.Tensor2D;
       }
     }
     throw new Error('architecture has no dense output layer');
@@ -204,15 +204,16 @@ export class QuantizedCnn {
     // The conv bias is kept (and exported) although BatchNorm's beta makes it redundant: one layer template.
     const zb = tf.add(z, p.bias) as tf.Tensor4D;
     if (!training) {
-      return tf.batchNorm(zb, p.movingMean!, p.movingVariance!, p.beta!, p.gamma!, this.bnEpsilon);
+      return tf.batchNorm(zb, p.movingMean!, p.movingVariance!, p.beta!, p.gamma!, this.bnEpsilon) as tf.Tensor4D;
     }
     const { mean, variance } = tf.moments(zb, [0, 1, 2]);
     const m = this.bnMomentum;
     const mm = p.movingMean!;
     const mv = p.movingVariance!;
-    mm.assign(tf.add(tf.mul(mm, m), tf.mul(tf.stopGradient(mean), 1 - m)));
-    mv.assign(tf.add(tf.mul(mv, m), tf.mul(tf.stopGradient(variance), 1 - m)));
-    return tf.batchNorm(zb, mean, variance, p.beta!, p.gamma!, this.bnEpsilon);
+    // Assignments are not taped: no gradient flows into the moving statistics.
+    mm.assign(tf.add(tf.mul(mm, m), tf.mul(mean, 1 - m)));
+    mv.assign(tf.add(tf.mul(mv, m), tf.mul(variance, 1 - m)));
+    return tf.batchNorm(zb, mean, variance, p.beta!, p.gamma!, this.bnEpsilon) as tf.Tensor4D;
   }
 
   /** Logits for images (NHWC float32 in [0,1]) in batches, without building a gradient tape. */

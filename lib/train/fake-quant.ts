@@ -146,12 +146,12 @@ export const RELU_LO = 2 ** -149;
 export function fakeQuant<T extends tf.Tensor>(x: T, f: FixedPoint | null): T {
   if (isFloatFormat(f)) return x;
   const r = fixedPointRange(f);
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     save([input]);
     return {
       value: fakeQuantForward(input, f),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => actGrad(dy as tf.Tensor, saved[0], r.min, r.max)[0],
     };
-  });
+  }) as never) as (t: tf.Tensor) => tf.Tensor;
   return op(x) as T;
 }

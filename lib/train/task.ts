@@ -12,6 +12,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ConfigError, HwnasError } from '../errors.js';
 import type { WorkerPool } from '../eval/pool.js';
 import type { BackendInfo } from './backend.js';
+import { isWasmRuntimeError } from './kernels/simd/wasm-api.js';
 import { trainGenome, TrainingError, type TrainFailureReason, type TrainRequest, type TrainResult } from './train.js';
 
 /** How one training ended. */
@@ -56,7 +57,7 @@ export async function trainTask(payload: unknown, context: { signal?: AbortSigna
     return await trainGenome(payload as TrainRequest, { signal: context.signal });
   } catch (err) {
     const reason = failureReason(err);
-    if (err instanceof WebAssembly.RuntimeError && !isMainThread) {
+    if (isWasmRuntimeError(err) && !isMainThread) {
       // The wasm instance aborted and cannot be used again: let the pool replace this worker.
       setImmediate(() => process.exit(1));
     }

@@ -152,6 +152,8 @@ export interface TrainRunOptions {
   readonly signal?: AbortSignal;
   /** Called after every epoch. */
   readonly onEpoch?: (e: { epoch: number; loss: number; imagesPerSecond: number }) => void;
+  /** Called before every optimisation step with the model (inspection, fault injection in tests). */
+  readonly beforeStep?: (model: QuantizedCnn, step: number) => void;
 }
 
 /**
@@ -178,6 +180,7 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
   const losses: number[] = [];
   let trainMs = 0;
   let seen = 0;
+  let totalSteps = 0;
   try {
     for (let epoch = 0; epoch < r.epochs; epoch++) {
       const order = rng.fork(`epoch/${epoch}`).shuffle(Array.from({ length: train.count }, (_, i) => i));
@@ -186,6 +189,7 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
       const e0 = performance.now();
       for (let start = 0; start < train.count; start += r.batchSize) {
         if (options.signal?.aborted) throw new TrainingError('aborted', 'training was cancelled');
+        options.beforeStep?.(model, totalSteps);
         const n = Math.min(r.batchSize, train.count - start);
         yBuf.fill(0);
         for (let i = 0; i < n; i++) {
@@ -211,6 +215,7 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
         }
         lossSum += v * n;
         steps++;
+        totalSteps++;
         seen += n;
         // Let an in-process AbortSignal (and other work) through between steps.
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -4,16 +4,19 @@
  * - The first `populationSize` genomes are uniform samples of the space.
  * - Every time at least `populationSize` told trials have gathered, survival runs on parents ∪ those trials:
  *   constrained non-dominated sort (feasible before infeasible, infeasible by total violation; failed trials
- *   count as infinitely violated), fronts taken whole while they fit, the last front cut by crowding distance.
- * - Offspring are bred a generation at a time: binary tournaments on (rank, crowding), then SBX + polynomial
- *   mutation on numeric genes and uniform crossover + resampling mutation on categorical genes, in the space's
- *   vector view. `ask(n)` hands them out from a queue, so n may be smaller or larger than a generation.
+ *   count as infinitely violated), fronts taken whole while they fit, the last front cut by crowding distance
+ *   (or, for 3+ objectives by default, by nearest-neighbour pruning; see survival.ts).
+ * - Offspring are bred a generation at a time: binary tournaments (dominance or rank, then crowding) over
+ *   shuffled parents, then SBX + polynomial mutation on numeric genes and uniform crossover + resampling mutation
+ *   on categorical genes, in the space's vector view; duplicates are re-bred. `ask(n)` hands them out from a
+ *   queue, so n may be smaller or larger than a generation.
  * - The snapshot holds the Rng, the parents (genomes, objectives, violations, ranks, crowding), the told trials
  *   waiting for survival, the bred-but-not-yet-asked offspring and, with `dedupe: 'history'`, every key seen.
+ *   Asked-but-untold genomes need no copy: they come back with their trials.
  */
 import { z } from 'zod';
 import { HwnasError } from '../../lib/errors.js';
-import { constrainedDominates, crowdingDistance, nonDominatedSort, scoreTrial } from '../../lib/pareto.js';
+import { constrainedDominates, scoreTrial } from '../../lib/pareto.js';
 import { Rng, type RngState } from '../../lib/rng.js';
 import { sampleGene } from '../../lib/space/genome.js';
 import type { Genome } from '../../lib/space/genome.js';
@@ -22,6 +25,7 @@ import type { FinishedTrial } from '../../lib/study/trial.js';
 import { checkSnapshot, defineStrategy, type Strategy, type StrategyContext, type StrategySnapshot } from '../strategy.js';
 import { crossover, mutate, vectorModel } from './operators.js';
 import { nsga2OptionsSchema, type Nsga2Options } from './options.js';
+import { selectSurvivors, type Truncation } from './survival.js';
 
 export { nsga2OptionsSchema, type Nsga2Options } from './options.js';
 
@@ -94,6 +98,8 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
   const mutationProbability = options.mutationProbability ?? 1 / Math.max(1, space.genes.length);
   const conditional = space.genes.some((g) => g.when !== undefined);
   const xSettings = { eta: options.crossoverEta, geneProbability: options.geneCrossoverProbability };
+  const dedupe = options.dedupe === 'auto' ? (space.genes.some((g) => g.kind === 'real') ? 'population' : 'history') : options.dedupe;
+  const truncation: Truncation = options.truncation === 'auto' ? (objectives.length >= 3 ? 'knn' : 'crowding') : options.truncation;
 
   let rng = ctx.rng;
   let generation = 0;
@@ -129,65 +135,38 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
 
   /** Keeps the best N of `combined` and records their rank and crowding (Deb 2002, §III-C). */
   function survive(combined: Member[]): Member[] {
-    const fronts = nonDominatedSort(
+    const s = selectSurvivors(
       combined.map((m) => m.objectives),
       combined.map((m) => m.violation),
+      N,
+      truncation,
     );
-    const points = combined.map((m) => m.objectives);
-    const next: Member[] = [];
-    for (let r = 0; r < fronts.length && next.length < N; r++) {
-      const front = fronts[r];
-      const cd = crowdingDistance(points, front);
-      front.forEach((idx, j) => {
-        combined[idx].rank = r;
-        combined[idx].crowding = cd[j];
-      });
-      if (next.length + front.length <= N) {
-        for (const idx of front) next.push(combined[idx]);
-      } else if (process.env.PRUNE === 'knn') {
-        const kept = knnPrune(points, front, N - next.length);
-        const d = crowdingDistance(points, kept);
-        kept.forEach((idx, j) => {
-          combined[idx].crowding = d[j];
-          next.push(combined[idx]);
-        });
-      } else if (process.env.PRUNE === 'iter') {
-        // Remove the most crowded member one at a time, recomputing crowding after each removal.
-        let kept = front.slice();
-        while (next.length + kept.length > N) {
-          const d = crowdingDistance(points, kept);
-          let worst = 0;
-          for (let j = 1; j < kept.length; j++) if (d[j] < d[worst]) worst = j;
-          kept.splice(worst, 1);
-        }
-        const d = crowdingDistance(points, kept);
-        kept.forEach((idx, j) => {
-          combined[idx].crowding = d[j];
-          next.push(combined[idx]);
-        });
-      } else {
-        // Most isolated first; ties keep front order, so the cut is deterministic.
-        const order = front.map((_, j) => j).sort((a, b) => cd[b] - cd[a] || a - b);
-        for (let j = 0; next.length < N; j++) next.push(combined[front[order[j]]]);
-      }
-    }
-    return next;
+    return s.selected.map((idx, j) => {
+      const m = combined[idx];
+      m.rank = s.rank[j];
+      m.crowding = s.crowding[j];
+      return m;
+    });
   }
 
+  /** Whether `a` wins a tournament against `b` outright (before crowding and the coin). */
+  const beats =
+    options.tournament === 'dominance'
+      ? (a: Member, b: Member): boolean => constrainedDominates(a.objectives, a.violation, b.objectives, b.violation)
+      : (a: Member, b: Member): boolean => a.rank < b.rank;
+
   /**
-   * Binary tournament: lower rank wins, then larger crowding, then a coin flip. Contestants are drawn without
-   * replacement from shuffled permutations of the parents (as in Deb's NSGA-II code and DEAP's
-   * selTournamentDCD), so every parent enters the same number of tournaments per generation.
+   * Binary tournament: the dominating (or lower-ranked) contestant wins, else the larger crowding distance, else a
+   * coin flip. Contestants are drawn without replacement from shuffled permutations of the parents (as in Deb's
+   * NSGA-II code and DEAP's selTournamentDCD), so every parent enters the same number of tournaments.
    */
   let contestants: number[] = [];
   function tournament(): Member {
     if (contestants.length < 2) contestants = contestants.concat(rng.shuffle(population.map((_, i) => i)));
     const a = population[contestants.pop()!];
     const b = population[contestants.pop()!];
-    if (process.env.TOURN === 'dom') {
-      if (constrainedDominates(a.objectives, a.violation, b.objectives, b.violation)) return a;
-      if (constrainedDominates(b.objectives, b.violation, a.objectives, a.violation)) return b;
-    } else if (a.rank !== b.rank) return a.rank < b.rank ? a : b;
+    if (beats(a, b)) return a;
+    if (beats(b, a)) return b;
     if (a.crowding !== b.crowding) return a.crowding > b.crowding ? a : b;
     return rng.bool() ? a : b;
   }
@@ -205,8 +184,8 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
 
   /** Keys a new genome must not repeat. */
   function blockedKeys(): Set<string> {
-    if (options.dedupe === 'none') return new Set();
-    const keys = options.dedupe === 'history' ? new Set(seen) : new Set<string>();
+    if (dedupe === 'none') return new Set();
+    const keys = dedupe === 'history' ? new Set(seen) : new Set<string>();
     for (const m of population) keys.add(m.key);
     for (const m of pool) keys.add(m.key);
     for (let i = queueHead; i < queue.length; i++) keys.add(queueKeys[i]);
@@ -223,14 +202,14 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
     const offer = (g: Genome): void => {
       if (fresh.length >= N) return;
       const k = identity(g);
-      if (options.dedupe !== 'none') {
+      if (dedupe !== 'none') {
         // After too many duplicates in a row (a tiny or converged space) accept one rather than loop forever.
         if (blocked.has(k) && misses < options.dedupeAttempts) {
           misses++;
           return;
         }
         blocked.add(k);
-        if (options.dedupe === 'history') seen.add(k);
+        if (dedupe === 'history') seen.add(k);
       }
       misses = 0;
       fresh.push(g);
@@ -292,7 +271,7 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
         const genome = conditional ? space.canonical(t.genome) : t.genome;
         const key = identity(genome);
         pool.push(member(genome, s.objectives, s.violation, 0, 0, key));
-        if (options.dedupe === 'history') seen.add(key);
+        if (dedupe === 'history') seen.add(key);
       }
       if (pool.length >= N) {
         population = survive(population.concat(pool));
@@ -316,7 +295,7 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
         population: population.map(toJson),
         pool: pool.map(toJson),
         queue: queue.slice(queueHead).map((g) => ({ ...g })),
-        ...(options.dedupe === 'history' ? { seen: [...seen] } : {}),
+        ...(dedupe === 'history' ? { seen: [...seen] } : {}),
       };
       return { strategy: NAME, version: VERSION, state };
     },
@@ -354,54 +333,3 @@ export const nsga2Strategy = defineStrategy({
   schema: nsga2OptionsSchema,
   create: (ctx, options): Strategy => createNsga2(ctx, options),
 });
-
-/** Kukkonen & Deb 2006 pruning: remove the member with the smallest product of distances to its M nearest neighbours, one at a time. */
-function knnPrune(points: readonly (readonly number[])[], front: readonly number[], keep: number): number[] {
-  const n = front.length;
-  const m = points[front[0]].length;
-  const k = Math.min(m, n - 1);
-  // Normalised objectives.
-  const lo = new Array(m).fill(Infinity);
-  const hi = new Array(m).fill(-Infinity);
-  for (const i of front) for (let d = 0; d < m; d++) { lo[d] = Math.min(lo[d], points[i][d]); hi[d] = Math.max(hi[d], points[i][d]); }
-  const dist = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-    let s = 0;
-    for (let d = 0; d < m; d++) { const r = hi[d] - lo[d] || 1; s += ((points[front[a]][d] - points[front[b]][d]) / r) ** 2; }
-    dist[a * n + b] = dist[b * n + a] = Math.sqrt(s);
-  }
-  const alive = new Uint8Array(n).fill(1);
-  const nn: number[][] = new Array(n);
-  const crowd = new Float64Array(n);
-  // Extremes of each objective are never removed.
-  const extreme = new Uint8Array(n);
-  for (let d = 0; d < m; d++) {
-    let bi = 0, bj = 0;
-    for (let a = 1; a < n; a++) { if (points[front[a]][d] < points[front[bi]][d]) bi = a; if (points[front[a]][d] > points[front[bj]][d]) bj = a; }
-    extreme[bi] = 1; extreme[bj] = 1;
-  }
-  const update = (a: number): void => {
-    const best: number[] = [];
-    for (let b = 0; b < n; b++) {
-      if (b === a || !alive[b]) continue;
-      const v = dist[a * n + b];
-      if (best.length < k) { best.push(b); best.sort((x, y) => dist[a * n + x] - dist[a * n + y]); }
-      else if (v < dist[a * n + best[k - 1]]) { best[k - 1] = b; best.sort((x, y) => dist[a * n + x] - dist[a * n + y]); }
-    }
-    nn[a] = best;
-    let p = 1;
-    for (const b of best) p *= dist[a * n + b];
-    crowd[a] = p;
-  };
-  for (let a = 0; a < n; a++) update(a);
-  let left = n;
-  while (left > keep) {
-    let worst = -1;
-    for (let a = 0; a < n; a++) if (alive[a] && !extreme[a] && (worst < 0 || crowd[a] < crowd[worst])) worst = a;
-    if (worst < 0) for (let a = 0; a < n; a++) if (alive[a] && (worst < 0 || crowd[a] < crowd[worst])) worst = a;
-    alive[worst] = 0;
-    left--;
-    for (let a = 0; a < n; a++) if (alive[a] && nn[a].includes(worst)) update(a);
-  }
-  return front.filter((_, a) => alive[a]);
-}

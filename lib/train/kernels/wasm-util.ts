@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmMemory } from './simd/wasm-api.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm our kernels use. */
 export interface WasmBackendLike {
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  readonly wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
+  readonly wasm: { HEAPU8: Uint8Array; wasmMemory?: WasmMemory };
   disposeData(dataId: object, force?: boolean): boolean;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   incRef(dataId: object): void;

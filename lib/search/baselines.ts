@@ -1,0 +1,206 @@
+/**
+ * The joint search and the separate-search baselines of Lu et al. 2019, as pipelines over the same strategies
+ * and evaluators, each with the same budget of trained children:
+ * - `joint`: architecture + quantization searched together, two-stage evaluation against the spec;
+ * - `nas-then-quantize` (a): hardware-unaware NAS in float, then a quantization search on the best
+ *   architecture to fit the spec (half the budget each);
+ * - `quant-only` (b): quantization (and the DP mapping) on a fixed architecture;
+ * - `nas-then-map` (c): hardware-unaware NAS in float, then the best architectures mapped at the widest
+ *   fixed-point format, no search (the first that fits is trained once).
+ */
+import path from 'node:path';
+import { HwnasError } from '../errors.js';
+import { Rng } from '../rng.js';
+import { presetSpace, type PresetName } from '../space/index.js';
+import { genesOfGroup, restrictSpace } from '../space/restrict.js';
+import type { Genome } from '../space/genome.js';
+import type { GeneValue } from '../space/gene.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { JournalStorage } from '../study/journal-storage.js';
+import { createStudy } from '../study/study.js';
+import { isFeasibleComplete, summarizeTrials, type HypervolumeSpec } from '../study/summary.js';
+import type { Constraint, FinishedTrial, Objective } from '../study/trial.js';
+import { TwoStageEvaluator, type HardwareStage } from '../eval/two-stage.js';
+import type { JointStages } from './joint-stages.js';
+import { writeJsonAtomic } from './run-dir.js';
+
+/** The methods `hwnas compare` runs. */
+export const METHODS = ['joint', 'nas-then-quantize', 'quant-only', 'nas-then-map'] as const;
+/** One method. */
+export type Method = (typeof METHODS)[number];
+
+/** What one method run produced. */
+export interface MethodResult {
+  readonly method: Method;
+  readonly strategy: string;
+  readonly seed: number;
+  /** Best feasible design (highest accuracy meeting the spec), or null when none was found. */
+  readonly best: { readonly accuracy: number; readonly throughput: number; readonly luts: number; readonly key: string } | null;
+  readonly trials: number;
+  readonly trained: number;
+  readonly wallMs: number;
+  /** Where its studies' journals and summaries are. */
+  readonly dir: string;
+}
+
+/** Everything a method needs. */
+export interface MethodContext {
+  /** The quantized space of the joint search (lu2019 family). */
+  readonly space: SearchSpace;
+  readonly stages: JointStages;
+  readonly constraints: readonly Constraint[];
+  readonly objectives: readonly Objective[];
+  readonly hypervolume: HypervolumeSpec | null;
+  readonly strategy: { readonly name: string; readonly options: Record<string, unknown> };
+  readonly seed: number;
+  /** Budget of trained children. */
+  readonly trained: number;
+  /** Fixed architecture of `quant-only` (arch genes); default {@link defaultFixedArchitecture}. */
+  readonly fixedArchitecture?: Readonly<Record<string, GeneValue>>;
+  /** Directory of this method run (its studies go in subdirectories). */
+  readonly dir: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Hardware-unaware stage 1: every design "fits" (what a NAS that ignores the hardware sees). */
+const unawareHardware: HardwareStage = {
+  evaluate: async (genomes) => genomes.map(() => ({ feasible: true, metrics: {}, violations: {} })),
+};
+
+/** The float twin of a quantized lu2019 space (same architecture genes, no quantization genes). */
+export function floatTwin(space: SearchSpace): SearchSpace {
+  const name = `${space.meta.restrictedFrom ?? space.name}-float` as PresetName;
+  try {
+    return presetSpace(name);
+  } catch {
+    throw new HwnasError('INPUT_SPACE', `space "${space.name}" has no float twin preset "${name}"`);
+  }
+}
+
+/** A mid-sized architecture of a lu2019 space: deepest, middle width, 3×3 kernels, pooling on the first two layers. */
+export function defaultFixedArchitecture(space: SearchSpace): Record<string, GeneValue> {
+  const depthGene = space.gene('depth');
+  if (depthGene.kind !== 'int') throw new HwnasError('INPUT_SPACE', `space "${space.name}" has no integer depth gene`);
+  const fixed: Record<string, GeneValue> = { depth: depthGene.max };
+  for (let i = 1; i <= depthGene.max; i++) {
+    const f = space.gene(`L${i}.filters`);
+    const k = space.gene(`L${i}.kernel`);
+    if (f.kind !== 'choice' || k.kind !== 'choice') throw new HwnasError('INPUT_SPACE', `space "${space.name}" is not of the lu2019 family`);
+    fixed[`L${i}.filters`] = f.choices[Math.floor((f.choices.length - 1) / 2)];
+    fixed[`L${i}.kernel`] = k.choices.includes(3) ? 3 : k.choices[0];
+    fixed[`L${i}.pool`] = i <= 2;
+  }
+  return fixed;
+}
+
+/** The widest fixed-point format of every quantization gene (the "no quantization search" implementation). */
+export function widestQuantization(space: SearchSpace): Record<string, GeneValue> {
+  const out: Record<string, GeneValue> = {};
+  for (const g of space.genesOf('quant')) if (g.kind === 'bits' || g.kind === 'int') out[g.name] = g.max;
+  return out;
+}
+
+async function runStudy(
+  ctx: MethodContext,
+  space: SearchSpace,
+  hardware: HardwareStage,
+  prune: boolean,
+  objectives: readonly Objective[],
+  constraints: readonly Constraint[],
+  trained: number,
+  sub: string,
+): Promise<FinishedTrial[]> {
+  const dir = path.join(ctx.dir, sub);
+  const storage = JournalStorage.open(dir);
+  const study = await createStudy({ space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, storage, meta: { kind: 'baseline-phase', phase: sub, hypervolume: ctx.hypervolume } });
+  const evaluator = new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune });
+  try {
+    // The trial cap stops a search whose children are all infeasible (nothing trained) from running forever.
+    await study.optimize({
+      evaluator,
+      termination: { trained, trials: trained * 50 },
+      concurrency: ctx.stages.trainConcurrency,
+      signal: ctx.signal,
+    });
+    const trials = study.finishedTrials();
+    writeJsonAtomic(path.join(dir, 'summary.json'), { ...summarizeTrials(trials, objectives, ctx.hypervolume), twoStage: evaluator.stats });
+    return trials;
+  } finally {
+    await study.close();
+  }
+}
+
+function bestFeasible(trials: readonly FinishedTrial[], objectives: readonly Objective[]): MethodResult['best'] {
+  let best: FinishedTrial | null = null;
+  for (const t of trials) {
+    if (!isFeasibleComplete(t, objectives)) continue;
+    if (!best || (t.metrics.accuracy ?? -1) > (best.metrics.accuracy ?? -1)) best = t;
+  }
+  return best ? { accuracy: best.metrics.accuracy, throughput: best.metrics.throughput, luts: best.metrics.luts, key: best.key } : null;
+}
+
+const trainedCount = (trials: readonly FinishedTrial[]): number => trials.filter((t) => t.timings?.train !== undefined && !t.extra?.cached).length;
+
+/** Best architectures of a hardware-unaware phase, by accuracy, distinct. */
+function topArchitectures(space: SearchSpace, trials: readonly FinishedTrial[], k: number): Record<string, GeneValue>[] {
+  const ok = trials.filter((t) => t.status === 'complete' && Number.isFinite(t.metrics.accuracy)).sort((a, b) => b.metrics.accuracy - a.metrics.accuracy);
+  const seen = new Set<string>();
+  const out: Record<string, GeneValue>[] = [];
+  for (const t of ok) {
+    if (seen.has(t.key)) continue;
+    seen.add(t.key);
+    out.push(genesOfGroup(space, t.genome, 'arch'));
+    if (out.length === k) break;
+  }
+  return out;
+}
+
+/** Runs one method and returns its result. */
+export async function runMethod(method: Method, ctx: MethodContext): Promise<MethodResult> {
+  const t0 = performance.now();
+  const accuracyOnly: Objective[] = [{ metric: 'accuracy', direction: 'maximize' }];
+  let trials: FinishedTrial[] = [];
+  let trained = 0;
+  switch (method) {
+    case 'joint': {
+      trials = await runStudy(ctx, ctx.space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'joint');
+      trained = trainedCount(trials);
+      break;
+    }
+    case 'quant-only': {
+      const fixed = ctx.fixedArchitecture ?? defaultFixedArchitecture(ctx.space);
+      const space = restrictSpace(ctx.space, fixed, `${ctx.space.name}/fixed-arch`);
+      trials = await runStudy(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'quant-only');
+      trained = trainedCount(trials);
+      break;
+    }
+    case 'nas-then-quantize':
+    case 'nas-then-map': {
+      const floatSpace = floatTwin(ctx.space);
+      const nasBudget = method === 'nas-then-quantize' ? Math.ceil(ctx.trained / 2) : Math.max(1, ctx.trained - 1);
+      const nas = await runStudy(ctx, floatSpace, unawareHardware, true, accuracyOnly, [], nasBudget, 'nas');
+      trained = trainedCount(nas);
+      const archs = topArchitectures(floatSpace, nas, 5);
+      if (archs.length === 0) break;
+      if (method === 'nas-then-quantize') {
+        const space = restrictSpace(ctx.space, archs[0], `${ctx.space.name}/nas-best-arch`);
+        trials = await runStudy(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, Math.max(1, ctx.trained - trained), 'quantize');
+        trained += trainedCount(trials);
+      } else {
+        // Map the best architectures at the widest format; train the first one that fits (one child).
+        const wide = widestQuantization(ctx.space);
+        // Every gene is pinned, so sampling the restricted space yields exactly that design.
+        const pinned = archs.map((a) => restrictSpace(ctx.space, { ...a, ...wide }, `${ctx.space.name}/candidate`));
+        const genomes: Genome[] = pinned.map((p) => p.sample(Rng.fromSeed(0)));
+        const hw = await ctx.stages.hardware.evaluate(genomes, ctx.signal);
+        const fit = hw.findIndex((h) => h.feasible);
+        const mapSpace = restrictSpace(ctx.space, { ...archs[Math.max(0, fit)], ...wide }, `${ctx.space.name}/nas-best-arch-wide`);
+        trials = await runStudy(ctx, mapSpace, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, 1, 'map');
+        trained += trainedCount(trials);
+      }
+      break;
+    }
+  }
+  return { method, strategy: ctx.strategy.name, seed: ctx.seed, best: bestFeasible(trials, ctx.objectives), trials: trials.length, trained, wallMs: performance.now() - t0, dir: ctx.dir };
+}
+
