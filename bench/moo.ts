@@ -3,6 +3,9 @@
  * objectives, reference (1.1, 1.1, 1.1)): population 100, 100 generations (10,000 evaluations), seeds 0–4,
  * against DEAP's NSGA-II example with the same budget, run in the same process tree (bench/anchors/deap_moo.py).
  *
+ * NSGA-II runs with its defaults (SBX η 20, polynomial mutation η 20 at 1/n, crossover 0.9, tournaments by
+ * dominance then crowding, offspring duplicates re-bred, last front cut by crowding for 2 objectives and by
+ * nearest-neighbour pruning for DTLZ2's 3); the options are printed with the figures.
  * Both final populations are measured by the same code (lib/pareto.ts hypervolume); DEAP's own hypervolume is
  * reported beside. Wall time = optimisation time per run (everything from the first ask to the last survival,
  * evaluations included), interpreter start-up excluded (DEAP's reported separately).
@@ -27,6 +30,7 @@ const SEEDS = [0, 1, 2, 3, 4];
 const POPULATION = 100;
 const GENERATIONS = 100;
 const PYTHON = '/usr/bin/python3';
+const OPTIONS = nsga2OptionsSchema.parse({ populationSize: POPULATION });
 
 interface RunResult {
   readonly timeMs: number;
@@ -46,7 +50,7 @@ async function runOurs(problem: Problem, seed: number, front: number[][]): Promi
   const t0 = performance.now();
   const strategy = createNsga2(
     { space: problem.space, objectives: problem.objectives, constraints: problem.constraints, rng: Rng.fromSeed(seed).fork('strategy/nsga2') },
-    nsga2OptionsSchema.parse({ populationSize: POPULATION }),
+    OPTIONS,
   );
   let number = 0;
   for (let g = 0; g < GENERATIONS; g++) {
@@ -158,6 +162,7 @@ async function main(): Promise<void> {
         igd: round(mean(runs.map((r) => r.igd))),
         anchor_igd: anchorOk ? round(mean(anchorRuns.map((r) => igd(r.population, front)))) : null,
         measured_on: 'final population (both), hypervolume by lib/pareto.ts (both)',
+        options: OPTIONS,
         ...common,
         ...(anchorOk ? {} : { note: deap.note ?? `DEAP returned ${anchorRuns.length} runs for ${name}` }),
       }),
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
         runtime: `node ${process.version}`,
         anchor_runtime: deap.out ? `python ${deap.out.python}` : null,
         note: anchorOk
-          ? 'mean optimisation time per run (first ask to last survival, evaluations included), one thread, interpreter start-up excluded; machine shared'
+          ? 'mean optimisation time per run (first ask to last survival, evaluations and the harness building FinishedTrials with their keys included), one thread, interpreter start-up excluded; machine shared with other jobs'
           : deap.note,
         ...common,
       }),

@@ -7,7 +7,7 @@
 import { HwnasError } from '../lib/errors.js';
 import type { Device } from './device.js';
 import {
-  DEFAULT_OPTION_SETTINGS, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
+  DEFAULT_OPTION_SETTINGS, clearShapeCache, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
 } from './layer-cost.js';
 import {
   mapFrontier, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
@@ -77,41 +77,20 @@ export interface PipelineResult {
   readonly limits: MapperLimits;
 }
 
-type CacheEntry = { options: StageOption[]; figures: LayerFigures };
-/** Option lists by device/settings, then by layer. */
-const cache = new Map<string, Map<string, CacheEntry>>();
-// Small on purpose: a large cache of option objects costs more in garbage-collector marking than it saves.
-const CACHE_MAX = 4_096;
-
-function layerKey(l: HwLayer): string {
-  const i = l.inShape, o = l.outShape;
-  const base = `|${l.kind}|${i[0]}|${i[1]}|${i[2]}|${o[0]}|${o[1]}|${o[2]}|${l.input}|${l.output}`;
-  if (l.kind === 'conv') return `${base}|${l.kernel}|${l.stride}|${l.groups}|${l.weight}|${l.relu}`;
-  if (l.kind === 'dense') return `${base}|${l.weight}|${l.relu}`;
-  return `${base}|${l.size}`;
-}
-
-/** The stages of a network on a device; option lists are memoised by layer shape, formats and device. */
+/**
+ * The stages of a network on a device. Option lists are recomputed per call: with the per-shape tables of
+ * layer-cost.ts that is cheaper than keying a cache by every layer's shape and formats (measured).
+ */
 export function pipelineStages(net: HwNetwork, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): PipelineStage[] {
   if (net.layers.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no layers`);
-  const dev = `${device.name}|${device.luts}|${device.dsp.width.join('x')}|${device.dsp.narrow?.perBlock ?? 1}|${settings.multipliers}|${settings.maxUnroll}`;
-  let byLayer = cache.get(dev);
-  if (!byLayer) {
-    byLayer = new Map();
-    cache.set(dev, byLayer);
-  }
   const out: PipelineStage[] = [];
-  for (const layer of net.layers) {
-    const key = layerKey(layer);
-    let hit = byLayer.get(key);
-    if (!hit) {
-      hit = { options: stageOptions(layer, device, settings), figures: layerFigures(layer) };
-      if (byLayer.size >= CACHE_MAX) byLayer.clear();
-      byLayer.set(key, hit);
-    }
-    out.push({ name: layer.name, layer, figures: hit.figures, options: hit.options });
-  }
+  for (const layer of net.layers) out.push({ name: layer.name, layer, figures: layerFigures(layer), options: stageOptions(layer, device, settings) });
   return out;
+}
+
+/** Kept for callers that cleared the former option cache; layer-cost.ts's shape tables are the only cache. */
+export function clearStageCache(): void {
+  clearShapeCache();
 }
 
 /** Clock in Hz. */

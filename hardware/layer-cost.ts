@@ -151,18 +151,35 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
   const productBits = a + w;
   const terms = d.N * d.K * d.K;
   const tail = laneTail(layer, productBits, terms, float);
-  const tms = unrollCandidates(d.M, settings.maxUnroll);
-  const tns = unrollCandidates(d.N, settings.maxUnroll);
   const impls: MultiplierImpl[] = float
     ? ['lut']
     : settings.multipliers === 'both' ? ['lut', 'dsp'] : [settings.multipliers];
-  const pixelCycles = d.groups * d.R * d.C * d.K * d.K;
-  // Counter LUTs split by loop so each combination costs two lookups.
-  const fixedCounters = counterLuts([d.groups, d.R, d.C, d.K, d.K]);
-  const tilesM = tms.map((tm) => Math.ceil(d.M / tm));
-  const tilesN = tns.map((tn) => Math.ceil(d.N / tn));
-  const ctrlM = tilesM.map((t) => counterLuts([t]));
-  const ctrlN = tilesN.map((t) => counterLuts([t]));
+  const sh = shapeOf(d, settings.maxUnroll);
+  const { tms, tns, tilesM, tilesN, ctrlM, ctrlN, fixedCounters, pixelCycles } = sh;
+  if (prune && !float && impls.length === 1 && impls[0] === 'lut') {
+    // The paper's case: only cycles and LUTs vary. The (Tm, Tn) combinations are visited in the layer
+    // shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per layer.
+    const mulLuts = multiplierLuts(a, w);
+    const nM = tms.length;
+    const lane = tns.map((tn) => tn * mulLuts + adderTreeLuts(tn, productBits, false) + tail.luts);
+    const out: StageOption[] = [];
+    let best = Infinity;
+    let lastCycles = -1;
+    const { order, cycles } = sh;
+    for (let q = 0; q < order.length; q++) {
+      const k = order[q];
+      const i = k % nM;
+      const j = (k - i) / nM;
+      const luts = tms[i] * lane[j] + fixedCounters + ctrlM[i] + ctrlN[j];
+      if (luts >= best) continue;
+      best = luts;
+      const o: StageOption = { cycles: cycles[k], luts, dsps: 0, bram, tm: tms[i], tn: tns[j], mult: 'lut' };
+      if (cycles[k] === lastCycles) out[out.length - 1] = o;
+      else out.push(o);
+      lastCycles = cycles[k];
+    }
+    return out;
+  }
   const out: StageOption[] = [];
   for (const mult of impls) {
     const mulLuts = float ? FLOAT32.multiplier.luts : mult === 'lut' ? multiplierLuts(a, w) : 0;
@@ -210,6 +227,57 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
     for (let k = 0; k < n; k++) out.push(make(k));
   }
   return prune ? paretoOptions(out) : out;
+}
+
+/** What option generation needs of a layer's loop shape, independent of bit widths (cached). */
+interface ShapeTable {
+  readonly tms: number[];
+  readonly tns: number[];
+  readonly tilesM: number[];
+  readonly tilesN: number[];
+  /** Counter LUTs of the m-tile and n-tile loops, per candidate. */
+  readonly ctrlM: number[];
+  readonly ctrlN: number[];
+  /** Counter LUTs of the other loops. */
+  readonly fixedCounters: number;
+  readonly pixelCycles: number;
+  /** Cycles of combination k = j·|tms| + i, and the combinations by cycles ascending. */
+  readonly cycles: Float64Array;
+  readonly order: Int32Array;
+}
+
+const shapes = new Map<string, ShapeTable>();
+
+/** Empties the per-shape tables (benchmarks of fresh genomes). */
+export function clearShapeCache(): void {
+  shapes.clear();
+}
+
+function shapeOf(d: ReturnType<typeof loopDims>, maxUnroll: number): ShapeTable {
+  const key = `${d.M},${d.N},${d.K},${d.R},${d.C},${d.groups},${maxUnroll}`;
+  let t = shapes.get(key);
+  if (t) return t;
+  const tms = unrollCandidates(d.M, maxUnroll);
+  const tns = unrollCandidates(d.N, maxUnroll);
+  const tilesM = tms.map((tm) => Math.ceil(d.M / tm));
+  const tilesN = tns.map((tn) => Math.ceil(d.N / tn));
+  const pixelCycles = d.groups * d.R * d.C * d.K * d.K;
+  const nM = tms.length, n = nM * tns.length;
+  const cycles = new Float64Array(n);
+  for (let k = 0; k < n; k++) cycles[k] = tilesM[k % nM] * tilesN[Math.floor(k / nM)] * pixelCycles;
+  scratch(n);
+  const sorted = sortByCycles(cycles, n);
+  const order = new Int32Array(n);
+  for (let q = 0; q < n; q++) order[q] = sorted[q];
+  t = {
+    tms, tns, tilesM, tilesN, pixelCycles, cycles, order,
+    ctrlM: tilesM.map((x) => counterLuts([x])),
+    ctrlN: tilesN.map((x) => counterLuts([x])),
+    fixedCounters: counterLuts([d.groups, d.R, d.C, d.K, d.K]),
+  };
+  if (shapes.size > 50_000) shapes.clear();
+  shapes.set(key, t);
+  return t;
 }
 
 /** Reused buffers for option generation (one layer at a time; no allocation per layer). */

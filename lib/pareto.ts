@@ -49,9 +49,12 @@ function flatten(points: readonly Point[], m: number): Float64Array {
 }
 
 /**
- * Fast non-dominated sort (Deb et al. 2002, O(M·N²)): the fronts as lists of indices into `points`, best first,
- * each in ascending index order. With `violations`, constrained domination decides (infeasible points then form
- * fronts of their own, ordered by violation); without, plain Pareto dominance.
+ * Non-dominated sort: the fronts as lists of indices into `points`, best first, each in ascending index order.
+ * With `violations`, constrained domination decides: feasible points (violation ≤ 0) are sorted by Pareto
+ * dominance, then the infeasible ones follow as fronts of equal violation, smallest first (a point of smaller
+ * violation constrained-dominates one of larger). Without, plain Pareto dominance. Feasible points are sorted by
+ * Deb et al.'s fast non-dominated sort (2002, O(M·N²)), or for two objectives by a sweep with binary search over
+ * the fronts (O(N log N)).
  */
 export function nonDominatedSort(points: readonly Point[], violations?: ArrayLike<number>): number[][] {
   const n = points.length;
@@ -60,40 +63,62 @@ export function nonDominatedSort(points: readonly Point[], violations?: ArrayLik
     throw new RangeError(`nonDominatedSort: ${violations.length} violations for ${n} points`);
   }
   const m = dimension(points, 'nonDominatedSort');
-  const f = flatten(points, m);
-  const viol = new Float64Array(n);
-  if (violations) for (let i = 0; i < n; i++) viol[i] = Math.max(0, violations[i]);
-  // -1: i dominates j, 1: j dominates i, 0: neither.
-  const compare = (i: number, j: number): number => {
-    const vi = viol[i];
-    const vj = viol[j];
-    if (vi > 0 || vj > 0) {
-      if (vi === vj) return 0;
-      return vi < vj ? -1 : 1;
+  const feasible: number[] = [];
+  const infeasible: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (violations && violations[i] > 0) {
+      infeasible.push(i);
+      continue;
     }
-    let iBetter = false;
-    let jBetter = false;
-    const oi = i * m;
-    const oj = j * m;
     for (let k = 0; k < m; k++) {
-      const a = f[oi + k];
-      const b = f[oj + k];
-      if (a < b) iBetter = true;
-      else if (b < a) jBetter = true;
-      if (iBetter && jBetter) return 0;
+      if (Number.isNaN(points[i][k])) throw new RangeError(`nonDominatedSort: feasible point ${i} has a NaN objective`);
     }
-    return iBetter ? -1 : jBetter ? 1 : 0;
-  };
-  // Dominated-set lists stored as one flat adjacency (CSR-like growing arrays) and domination counts.
+    feasible.push(i);
+  }
+  const fronts = m === 2 ? sortTwoObjectives(points, feasible) : fastNonDominatedSort(points, feasible, m);
+  if (infeasible.length > 0) {
+    const v = violations!;
+    infeasible.sort((a, b) => v[a] - v[b] || a - b);
+    let current: number[] = [];
+    for (let j = 0; j < infeasible.length; j++) {
+      // Infinity === Infinity: failed trials share the last front.
+      if (j > 0 && v[infeasible[j]] !== v[infeasible[j - 1]]) {
+        fronts.push(current);
+        current = [];
+      }
+      current.push(infeasible[j]);
+    }
+    fronts.push(current);
+  }
+  return fronts;
+}
+
+/** Deb et al. (2002): domination counts and dominated sets, then peeling, over the indices `subset`. */
+function fastNonDominatedSort(points: readonly Point[], subset: readonly number[], m: number): number[][] {
+  const n = subset.length;
+  if (n === 0) return [];
+  const f = flatten(
+    subset.map((i) => points[i]),
+    m,
+  );
   const dominatedBy = new Int32Array(n);
   const dominated: number[][] = Array.from({ length: n }, () => []);
   for (let i = 0; i < n; i++) {
+    const oi = i * m;
     for (let j = i + 1; j < n; j++) {
-      const c = compare(i, j);
-      if (c < 0) {
+      const oj = j * m;
+      let iBetter = false;
+      let jBetter = false;
+      for (let k = 0; k < m && !(iBetter && jBetter); k++) {
+        const a = f[oi + k];
+        const b = f[oj + k];
+        if (a < b) iBetter = true;
+        else if (b < a) jBetter = true;
+      }
+      if (iBetter && !jBetter) {
         dominated[i].push(j);
         dominatedBy[j]++;
-      } else if (c > 0) {
+      } else if (jBetter && !iBetter) {
         dominated[j].push(i);
         dominatedBy[i]++;
       }
@@ -103,14 +128,46 @@ export function nonDominatedSort(points: readonly Point[], violations?: ArrayLik
   let current: number[] = [];
   for (let i = 0; i < n; i++) if (dominatedBy[i] === 0) current.push(i);
   while (current.length > 0) {
-    fronts.push(current);
+    fronts.push(current.map((i) => subset[i]).sort((a, b) => a - b));
     const next: number[] = [];
-    for (const i of current) {
-      for (const j of dominated[i]) if (--dominatedBy[j] === 0) next.push(j);
-    }
-    next.sort((a, b) => a - b);
+    for (const i of current) for (const j of dominated[i]) if (--dominatedBy[j] === 0) next.push(j);
     current = next;
   }
+  return fronts;
+}
+
+/**
+ * Two objectives: visit points by (f1, f2) ascending; a point joins the first front whose last member does not
+ * dominate it. Within a front the last member has the smallest f2 so far, so it alone decides, and fronts are
+ * ordered, so a binary search finds the place.
+ */
+function sortTwoObjectives(points: readonly Point[], subset: readonly number[]): number[][] {
+  const order = subset.slice().sort((a, b) => points[a][0] - points[b][0] || points[a][1] - points[b][1] || a - b);
+  const fronts: number[][] = [];
+  const lastX: number[] = [];
+  const lastY: number[] = [];
+  for (const i of order) {
+    const x = points[i][0];
+    const y = points[i][1];
+    // last (lx, ly) dominates (x, y) ⇔ ly < y, or ly === y and lx < x (lx ≤ x holds by the visiting order).
+    let lo = 0;
+    let hi = fronts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const ly = lastY[mid];
+      if (ly < y || (ly === y && lastX[mid] < x)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === fronts.length) {
+      fronts.push([]);
+      lastX.push(x);
+      lastY.push(y);
+    }
+    fronts[lo].push(i);
+    lastX[lo] = x;
+    lastY[lo] = y;
+  }
+  for (const f of fronts) f.sort((a, b) => a - b);
   return fronts;
 }
 
@@ -153,13 +210,21 @@ export function paretoFront(points: readonly Point[]): number[] {
   if (n === 0) return [];
   const m = dimension(points, 'paretoFront');
   if (m === 2) return paretoFront2d(points);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
+  // Lexicographic order: a point's dominators all come before it, and if any does, a kept one does
+  // (dominance is transitive), so each point is checked against the front found so far only: O(N log N + N·F).
+  const order = points
+    .map((_, i) => i)
+    .sort((a, b) => {
+      for (let k = 0; k < m; k++) if (points[a][k] !== points[b][k]) return points[a][k] - points[b][k];
+      return a - b;
+    });
+  const kept: number[] = [];
+  for (const i of order) {
     let dominated = false;
-    for (let j = 0; j < n && !dominated; j++) dominated = j !== i && dominates(points[j], points[i]);
-    if (!dominated) out.push(i);
+    for (let j = 0; j < kept.length && !dominated; j++) dominated = dominates(points[kept[j]], points[i]);
+    if (!dominated) kept.push(i);
   }
-  return out;
+  return kept.sort((a, b) => a - b);
 }
 
 /** Two objectives: sort by (f1, f2) and sweep, O(N log N). */

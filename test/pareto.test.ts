@@ -121,7 +121,7 @@ describe('nonDominatedSort', () => {
     for (let trial = 0; trial < 60; trial++) {
       const m = 2 + (trial % 3);
       const n = 1 + rng.int(0, 40);
-      const pts = intPoints(rng, n, m, 6);
+      const pts = intPoints(rng, n, m, trial % 2 ? 3 : 6);
       expect(nonDominatedSort(pts)).toEqual(bruteFronts(pts));
       const viol = pts.map(() => (rng.bool(0.3) ? rng.int(1, 3) / 2 : rng.bool(0.1) ? Infinity : 0));
       expect(nonDominatedSort(pts, viol)).toEqual(bruteFronts(pts, viol));
@@ -131,6 +131,8 @@ describe('nonDominatedSort', () => {
   it('rejects mismatched inputs', () => {
     expect(() => nonDominatedSort([[1, 2], [1]])).toThrow(/objectives/);
     expect(() => nonDominatedSort([[1, 2]], [0, 0])).toThrow(/violations/);
+    expect(() => nonDominatedSort([[1, NaN]])).toThrow(/NaN/);
+    expect(nonDominatedSort([[1, NaN], [0, 0]], [Infinity, 0])).toEqual([[1], [0]]);
   });
 });
 
@@ -173,10 +175,10 @@ describe('crowdingDistance', () => {
 });
 
 describe('paretoFront', () => {
-  it('keeps non-dominated points (duplicates included), 2 and 3 objectives, like brute force', () => {
+  it('keeps non-dominated points (duplicates included), 2–4 objectives, like brute force', () => {
     const rng = Rng.fromSeed('front');
-    for (let trial = 0; trial < 40; trial++) {
-      const m = 2 + (trial % 2);
+    for (let trial = 0; trial < 60; trial++) {
+      const m = 2 + (trial % 3);
       const pts = intPoints(rng, rng.int(1, 50), m, 5);
       const brute = pts.map((_, i) => i).filter((i) => !pts.some((q, j) => j !== i && dominates(q, pts[i])));
       expect(paretoFront(pts)).toEqual(brute);

@@ -18,8 +18,7 @@ import { z } from 'zod';
 import { HwnasError } from '../../lib/errors.js';
 import { constrainedDominates, scoreTrial } from '../../lib/pareto.js';
 import { Rng, type RngState } from '../../lib/rng.js';
-import { sampleGene } from '../../lib/space/genome.js';
-import type { Genome } from '../../lib/space/genome.js';
+import { sampleGene, type Genome } from '../../lib/space/genome.js';
 import type { GeneValue } from '../../lib/space/gene.js';
 import type { FinishedTrial } from '../../lib/study/trial.js';
 import { checkSnapshot, defineStrategy, type Strategy, type StrategyContext, type StrategySnapshot } from '../strategy.js';
@@ -182,10 +181,10 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
     return Float64Array.from(space.toVector(filled));
   }
 
-  /** Keys a new genome must not repeat. */
+  /** Keys a new genome must not repeat (besides `seen`, with history dedupe). */
   function blockedKeys(): Set<string> {
-    if (dedupe === 'none') return new Set();
-    const keys = dedupe === 'history' ? new Set(seen) : new Set<string>();
+    const keys = new Set<string>();
+    if (dedupe === 'none') return keys;
     for (const m of population) keys.add(m.key);
     for (const m of pool) keys.add(m.key);
     for (let i = queueHead; i < queue.length; i++) keys.add(queueKeys[i]);
@@ -204,7 +203,7 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
       const k = identity(g);
       if (dedupe !== 'none') {
         // After too many duplicates in a row (a tiny or converged space) accept one rather than loop forever.
-        if (blocked.has(k) && misses < options.dedupeAttempts) {
+        if ((blocked.has(k) || seen.has(k)) && misses < options.dedupeAttempts) {
           misses++;
           return;
         }
@@ -321,7 +320,7 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
       queue = nextQueue;
       queueKeys = nextQueue.map(identity);
       queueHead = 0;
-      seen = new Set(s.seen ?? []);
+      seen = new Set(dedupe === 'history' ? (s.seen ?? []) : []);
     },
   };
 }

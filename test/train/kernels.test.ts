@@ -3,9 +3,10 @@
  * paddings, kernel sizes and channel counts (including counts that are not multiples of 4).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTrainingBackend } from '../../lib/train/backend.js';
-import { simdDisabledReason } from '../../lib/train/kernels/simd/runtime.js';
+import { setSimdDisabled, simdDisabledReason } from '../../lib/train/kernels/simd/runtime.js';
+import { fakeQuant } from '../../lib/train/fake-quant.js';
 import { Rng } from '../../lib/rng.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -51,6 +52,9 @@ const CONV_CASES: { n: number; h: number; w: number; c: number; m: number; k: nu
   { n: 2, h: 8, w: 9, c: 3, m: 6, k: 4, s: 1, pad: 'valid' },
   { n: 2, h: 6, w: 6, c: 2, m: 4, k: 3, s: 1, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
   { n: 2, h: 8, w: 8, c: 3, m: 4, k: 3, s: 2, pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
+  // Large enough that Conv2DBackpropFilter splits the pixels into several row bands (cache-sized chunks).
+  { n: 1, h: 48, w: 32, c: 16, m: 32, k: 3, s: 1, pad: 'same' },
+  { n: 1, h: 70, w: 24, c: 12, m: 20, k: 5, s: 2, pad: 'same' },
 ];
 
 describe('own wasm kernels match the cpu backend', () => {
@@ -137,4 +141,36 @@ describe('own wasm kernels match the cpu backend', () => {
       expect(maxRelErr(cpu, wasm)).toBeLessThan(1e-5);
     });
   }
+
+  describe('fallback paths (SIMD module disabled)', () => {
+    beforeAll(() => setSimdDisabled('test: fallback paths'));
+    afterAll(() => setSimdDisabled(null));
+
+    for (const cs of [CONV_CASES[1], CONV_CASES[5], CONV_CASES[6], CONV_CASES[9]]) {
+      it(`Conv2DBackpropFilter as one XNNPACK convolution: ${cs.h}x${cs.w}x${cs.c}→${cs.m} k${cs.k} s${cs.s}`, () => {
+        const info = tf.backend_util.computeConv2DInfo([cs.n, cs.h, cs.w, cs.c], [cs.k, cs.k, cs.c, cs.m], cs.s, 1, cs.pad as never);
+        const rng = Rng.fromSeed('fallback-bpf');
+        const [cpu, wasm] = onBoth([randomTensor(rng, [cs.n, cs.h, cs.w, cs.c]), randomTensor(rng, [cs.n, info.outHeight, info.outWidth, cs.m])], (x, dy) =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+            strides: cs.s, pad: cs.pad, dataFormat: 'NHWC', filterShape: [cs.k, cs.k, cs.c, cs.m],
+          } as never) as tf.Tensor,
+        );
+        expect(maxRelErr(cpu, wasm)).toBeLessThan(1e-5);
+      });
+    }
+
+    it('MaxPoolGrad and fake quantization in JavaScript', () => {
+      const rng = Rng.fromSeed('fallback-pool');
+      const x = randomTensor(rng, [2, 6, 8, 8]);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i] * 2) / 2;
+      const [cpu, wasm] = onBoth([x], (xt) => {
+        const w = tf.reshape(tf.range(1, 1 + 2 * 3 * 4 * 8), [2, 3, 4, 8]);
+        return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), w)))(xt);
+      });
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+      const f = { intBits: 2, fracBits: 3, signed: true };
+      const [qc, qw] = onBoth([randomTensor(rng, [1001])], (t) => fakeQuant(t, f));
+      expect(Array.from(qw).map((v) => v + 0)).toEqual(Array.from(qc).map((v) => v + 0));
+    });
+  });
 });

@@ -72,6 +72,17 @@ describe('trainGenome on MNIST', () => {
     expect(r.weights!.quantization.layers[0].weight).toEqual({ intBits: 3, fracBits: 3, signed: true });
   });
 
+  it('learns with BatchNorm, and infers with its moving statistics', async () => {
+    const r = await trainGenome(request({ batchNorm: true, returnWeights: true, trainSubset: 1000 }));
+    expect(r.trainLossHistory[1]).toBeLessThan(r.trainLossHistory[0]);
+    expect(r.valAccuracy).toBeGreaterThan(0.6);
+    const names = r.weights!.weights.map((w) => w.name);
+    expect(names).toEqual(expect.arrayContaining(['L1/gamma', 'L1/beta', 'L1/moving_mean', 'L1/moving_variance']));
+    // The moving averages moved away from their initial 0 / 1.
+    const mean = r.weights!.weights.find((w) => w.name === 'L2/moving_mean')!.data;
+    expect(Math.max(...Array.from(mean, Math.abs))).toBeGreaterThan(1e-3);
+  });
+
   it('is deterministic by seed', async () => {
     const a = await trainGenome(request({ trainSubset: 400, valSubset: 200, epochs: 1 }));
     const b = await trainGenome(request({ trainSubset: 400, valSubset: 200, epochs: 1 }));

@@ -18,9 +18,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { addressOf, kernelsFor } from './simd/runtime.js';
 import type { SimdKernels } from './simd/kernels.js';
-import { captureKernel, release, run, WASM, type WasmBackendLike } from './wasm-util.js';
+import { captureKernel, heapF32, release, run, WASM, type WasmBackendLike } from './wasm-util.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** Bytes of x and dy rows per pixel chunk (within a 512 KB L2 cache with room to spare). */
+const CHUNK_BYTES = 192 * 1024;
 
 /** First and one-past-last output index o with 0 ≤ o·s + k − p < size (the outputs tap k reaches). */
 function validRange(k: number, p: number, s: number, size: number, outSize: number): [number, number] {
@@ -55,6 +58,7 @@ function simdBackpropFilter(
           constantValue: 0,
         } as unknown as NamedAttrMap);
   const out = backend.makeOutput([KH, KW, C, Mp], 'float32');
+  heapF32(backend, out).fill(0);
   const xA = addressOf(backend, x);
   const dyA = addressOf(backend, dy);
   const outA = addressOf(backend, out);
@@ -64,37 +68,64 @@ function simdBackpropFilter(
   const dyN = OH * OW * Mp * 4;
   const dyRow = OW * Mp * 4;
   const dyPix = Mp * 4;
-  for (let kh = 0; kh < KH; kh++) {
-    const [r0, r1] = validRange(kh, pt, sh, H, OH);
-    for (let kw = 0; kw < KW; kw++) {
-      const [c0w, c1w] = validRange(kw, pl, sw, W, OW);
-      const rows = r1 - r0;
-      const cols = c1w - c0w;
-      // Address of x[0, r0·sh + kh − pt, c0w·sw + kw − pl, 0] (unused when the tap reaches no output).
-      const xTap = xA + ((r0 * sh + kh - pt) * W + (c0w * sw + kw - pl)) * C * 4;
-      const dyTap = dyA + (r0 * OW + c0w) * Mp * 4;
-      for (let c0 = 0; c0 < C; c0 += 4) {
-        const cb = Math.min(4, C - c0);
-        for (let m0 = 0; m0 < Mp; ) {
-          const left = Mp - m0;
-          // Accumulators: cb·mb/4 ≤ 8 f32x4 so everything stays in registers.
-          const mb = cb <= 2 && left >= 16 ? 16 : left >= 8 ? 8 : 4;
-          k.bpf(cb, mb)(
-            xTap + c0 * 4,
-            dyTap + m0 * 4,
-            outA + (((kh * KW + kw) * C + c0) * Mp + m0) * 4,
-            N,
-            rows,
-            cols,
-            xN,
-            xRow,
-            xPix,
-            dyN,
-            dyRow,
-            dyPix,
-            Mp * 4,
-          );
-          m0 += mb;
+  // Filter blocks: as many as possible of the widest that keeps all accumulators in registers, then a tail.
+  const blocks = (cb: number): [number, number][] => {
+    const wide = cb <= 2 ? 16 : 8;
+    const out: [number, number][] = [];
+    let m0 = 0;
+    for (const mb of [wide, 8, 4]) {
+      if (mb > wide) continue;
+      const count = Math.floor((Mp - m0) / mb);
+      if (count > 0) out.push([mb, count]);
+      m0 += count * mb;
+    }
+    return out;
+  };
+  const plans = [1, 2, 3, 4].map(blocks);
+  // Pixels are processed in chunks whose x and dy rows fit in L2 cache: every (tap, channel block, filter
+  // block) sweep of a chunk then reads cache, not memory (a sweep over all pixels at once was memory-bound).
+  const bytesPerRow = OW * (sw * C + Mp) * 4;
+  const rowsPerChunk = Math.max(1, Math.min(OH, Math.floor(CHUNK_BYTES / bytesPerRow)));
+  const imagesPerChunk = rowsPerChunk === OH ? Math.max(1, Math.floor(CHUNK_BYTES / (bytesPerRow * OH))) : 1;
+  for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
+    const nc = Math.min(imagesPerChunk, N - n0);
+    for (let o0 = 0; o0 < OH; o0 += rowsPerChunk) {
+      const o1 = Math.min(OH, o0 + rowsPerChunk);
+      for (let kh = 0; kh < KH; kh++) {
+        const [t0, t1] = validRange(kh, pt, sh, H, OH);
+        const r0 = Math.max(o0, t0);
+        const rows = Math.min(o1, t1) - r0;
+        if (rows <= 0) continue;
+        for (let kw = 0; kw < KW; kw++) {
+          const [c0w, c1w] = validRange(kw, pl, sw, W, OW);
+          const cols = c1w - c0w;
+          if (cols <= 0) continue;
+          // Address of x[n0, r0·sh + kh − pt, c0w·sw + kw − pl, 0] and dy[n0, r0, c0w, 0].
+          const xTap = xA + n0 * xN + ((r0 * sh + kh - pt) * W + (c0w * sw + kw - pl)) * C * 4;
+          const dyTap = dyA + n0 * dyN + (r0 * OW + c0w) * Mp * 4;
+          for (let c0 = 0; c0 < C; c0 += 4) {
+            const cb = Math.min(4, C - c0);
+            let m0 = 0;
+            for (const [mb, count] of plans[cb - 1]) {
+              k.bpf(cb, mb)(
+                xTap + c0 * 4,
+                dyTap + m0 * 4,
+                outA + (((kh * KW + kw) * C + c0) * Mp + m0) * 4,
+                nc,
+                rows,
+                cols,
+                xN,
+                xRow,
+                xPix,
+                dyN,
+                dyRow,
+                dyPix,
+                Mp * 4,
+                count,
+              );
+              m0 += mb * count;
+            }
+          }
         }
       }
     }

@@ -63,8 +63,6 @@ export const op = {
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
-  i32Eqz: [0x45],
-  i32Ne: [0x47],
   i32LeS: [0x4c],
   f32Load: (offset = 0) => [0x2a, 2, ...u32(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...u32(offset)],
@@ -72,8 +70,6 @@ export const op = {
   f32Min: [0x96],
   f32Max: [0x97],
   f32Nearest: [0x90],
-  f32Ge: [0x60],
-  f32Le: [0x5f],
   v128Load: (offset = 0) => [...simd(0x00), 4, ...u32(offset)],
   v128Load32Splat: (offset = 0) => [...simd(0x09), 2, ...u32(offset)],
   v128Store: (offset = 0) => [...simd(0x0b), 4, ...u32(offset)],
@@ -91,19 +87,11 @@ export const op = {
   f32x4Mul: simd(0xe6),
   f32x4Min: simd(0xe8),
   f32x4Max: simd(0xe9),
-  select: [0x1b],
-  drop: [0x1a],
-  return: [0x0f],
 };
 
 /** `block … end` (no result). */
 export function block(...body: number[][]): number[] {
   return [0x02, 0x40, ...body.flat(), 0x0b];
-}
-
-/** `if … end` (no result; consumes an i32 condition). */
-export function ifThen(...body: number[][]): number[] {
-  return [0x04, 0x40, ...body.flat(), 0x0b];
 }
 
 /**

@@ -3,8 +3,8 @@
  * backend's own memory). Each is a loop nest with register blocking; byte addresses and strides are computed
  * by the TypeScript callers, so the wasm side stays small.
  *
- * - `bpf_<CB>x<MB>`: one (tap, 4-channel, 4|8-filter) block of Conv2DBackpropFilter:
- *   out[kh,kw,c0+i,m0+j] = Σ_{n,rows,cols} x[…, c0+i] · dy[…, m0+j] with CB×MB/4 f32x4 accumulators.
+ * - `bpf_<CB>x<MB>`: Conv2DBackpropFilter for one tap and CB ≤ 4 input channels, over blocks of MB filters:
+ *   out[kh,kw,c0+i,m0+j] += Σ_{n,rows,cols} x[…, c0+i] · dy[…, m0+j] with CB×MB/4 f32x4 accumulators.
  * - `pool_grad_2x2`: MaxPoolGrad of a 2×2/2 pool, four channels at a time, first maximum wins.
  * - `act_grad`: dz = dy where lo ≤ z ≤ hi (else 0) and db += Σ_pixels dz (ReLU / quantizer gradient + bias grad).
  * - `fake_quant`: y = clamp(nearest(z·scale), qmin, qmax)·step (nearest = round half to even, as ROUNDING).
@@ -17,17 +17,19 @@ export const BPF_CB = [1, 2, 3, 4] as const;
 export const BPF_MB = [4, 8, 16] as const;
 
 /**
- * bpf_<CB>x<MB>(x, dy, out, n, rows, cols, xN, xRow, xPix, dyN, dyRow, dyPix, outC)
- * x/dy: byte addresses of the first contributing element; n images, rows × cols output pixels each;
- * xN/xRow/xPix and dyN/dyRow/dyPix: strides in bytes per image, per output row, per output column; out: byte address of out[kh,kw,c0,m0],
- * outC: bytes between channels of out.
+ * bpf_<CB>x<MB>(x, dy, out, n, rows, cols, xN, xRow, xPix, dyN, dyRow, dyPix, outC, mBlocks)
+ * For each of `mBlocks` consecutive blocks of MB filters: out[c0+i, m0+j] += Σ over n images × rows × cols
+ * output pixels of x[…, c0+i] · dy[…, m0+j], with CB × MB/4 f32x4 accumulators loaded from and stored back
+ * to `out` (so callers can split the pixels into cache-sized chunks).
+ * x, dy: byte addresses of the first contributing elements; xN/xRow/xPix and dyN/dyRow/dyPix: byte strides per
+ * image, output row and output column; out: byte address of out[kh,kw,c0,m0]; outC: bytes between channels.
  */
 function bpfBlock(CB: number, MB: number): FuncDef {
-  const P = { x: 0, dy: 1, out: 2, n: 3, rows: 4, cols: 5, xN: 6, xRow: 7, xPix: 8, dyN: 9, dyRow: 10, dyPix: 11, outC: 12 };
-  const params: ValType[] = new Array(13).fill(I32);
-  let next = 13;
-  const L = { cn: next++, cr: next++, cc: next++, xr: next++, dr: next++, xp: next++, dp: next++ };
-  const locals: ValType[] = new Array(7).fill(I32);
+  const P = { x: 0, dy: 1, out: 2, n: 3, rows: 4, cols: 5, xN: 6, xRow: 7, xPix: 8, dyN: 9, dyRow: 10, dyPix: 11, outC: 12, mBlocks: 13 };
+  const params: ValType[] = new Array(14).fill(I32);
+  let next = 14;
+  const L = { cn: next++, cr: next++, cc: next++, cm: next++, xi: next++, di: next++, xr: next++, dr: next++, xp: next++, dp: next++, o: next++ };
+  const locals: ValType[] = new Array(11).fill(I32);
   const V = MB / 4;
   const acc: number[][] = [];
   for (let i = 0; i < CB; i++) {
@@ -55,33 +57,50 @@ function bpfBlock(CB: number, MB: number): FuncDef {
   }
   inner.push(addTo(L.xp, op.get(P.xPix)), addTo(L.dp, op.get(P.dyPix)));
 
+  // Accumulators in and out of `out`: row i of the block is at o + i·outC.
+  const loadAcc: number[][] = [];
+  const storeAcc: number[][] = [];
+  for (let i = 0; i < CB; i++) {
+    for (let j = 0; j < V; j++) {
+      const at = [...op.get(L.o), ...(i > 0 ? [...op.get(P.outC), ...op.i32(i), ...op.i32Mul, ...op.i32Add] : [])];
+      loadAcc.push([...at, ...op.v128Load(16 * j), ...op.set(acc[i][j])]);
+      storeAcc.push([...at, ...op.get(acc[i][j]), ...op.v128Store(16 * j)]);
+    }
+  }
   const body: number[][] = [
+    [...op.get(P.out), ...op.set(L.o)],
     repeat(
-      L.cn,
-      op.get(P.n),
-      op.get(P.x),
-      op.set(L.xr),
-      op.get(P.dy),
-      op.set(L.dr),
+      L.cm,
+      op.get(P.mBlocks),
+      ...loadAcc,
+      [...op.get(P.x), ...op.set(L.xi), ...op.get(P.dy), ...op.set(L.di)],
       repeat(
-        L.cr,
-        op.get(P.rows),
-        op.get(L.xr),
-        op.set(L.xp),
-        op.get(L.dr),
-        op.set(L.dp),
-        repeat(L.cc, op.get(P.cols), ...inner),
-        addTo(L.xr, op.get(P.xRow)),
-        addTo(L.dr, op.get(P.dyRow)),
+        L.cn,
+        op.get(P.n),
+        op.get(L.xi),
+        op.set(L.xr),
+        op.get(L.di),
+        op.set(L.dr),
+        repeat(
+          L.cr,
+          op.get(P.rows),
+          op.get(L.xr),
+          op.set(L.xp),
+          op.get(L.dr),
+          op.set(L.dp),
+          repeat(L.cc, op.get(P.cols), ...inner),
+          addTo(L.xr, op.get(P.xRow)),
+          addTo(L.dr, op.get(P.dyRow)),
+        ),
+        addTo(L.xi, op.get(P.xN)),
+        addTo(L.di, op.get(P.dyN)),
       ),
-      addTo(P.x, op.get(P.xN)),
-      addTo(P.dy, op.get(P.dyN)),
+      ...storeAcc,
+      // Next block of MB filters: dy and out move MB floats along.
+      addTo(P.dy, op.i32(MB * 4)),
+      addTo(L.o, op.i32(MB * 4)),
     ),
   ];
-  for (let i = 0; i < CB; i++) {
-    for (let j = 0; j < V; j++) body.push(op.get(P.out), op.get(acc[i][j]), op.v128Store(16 * j));
-    body.push(addTo(P.out, op.get(P.outC)));
-  }
   return { name: `bpf_${CB}x${MB}`, params, locals, body: body.flat() };
 }
 

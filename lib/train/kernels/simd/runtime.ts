@@ -16,6 +16,11 @@ export function simdDisabledReason(): string | null {
   return disabledReason;
 }
 
+/** Turns the SIMD kernels off (`reason`) or back on (null): the kernels then take their fallback paths. */
+export function setSimdDisabled(reason: string | null): void {
+  disabledReason = reason;
+}
+
 /** The SIMD kernels on this backend's heap, or null (no memory found, module rejected): callers fall back. */
 export function kernelsFor(backend: WasmBackendLike): SimdKernels | null {
   if (disabledReason) return null;
