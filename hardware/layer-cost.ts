@@ -158,7 +158,12 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
   const { tms, tns, tilesM, tilesN, ctrlM, ctrlN, fixedCounters, pixelCycles } = sh;
   if (prune && !float && impls.length === 1 && impls[0] === 'lut') {
     // The paper's case: only cycles and LUTs vary. The (Tm, Tn) combinations are visited in the layer
-    // shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per layer.
+    // shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per layer. The list
+    // depends only on the shape and the word formats, so it is kept on the shape and shared (frozen).
+    const outCode = layer.output === 'wide' ? 0 : (layer.output as number);
+    const code = ((a * 17 + w) * 17 + outCode) * 2 + (layer.relu ? 1 : 0);
+    const known = sh.lists.get(code);
+    if (known && known.length > 0 && known[0].bram === bram) return known as StageOption[];
     const mulLuts = multiplierLuts(a, w);
     const nM = tms.length;
     const lane = tns.map((tn) => tn * mulLuts + adderTreeLuts(tn, productBits, false) + tail.luts);
@@ -178,6 +183,9 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
       else out.push(o);
       lastCycles = cycles[k];
     }
+    for (const o of out) Object.freeze(o);
+    if (sh.lists.size >= 512) sh.lists.clear();
+    sh.lists.set(code, Object.freeze(out));
     return out;
   }
   const out: StageOption[] = [];
@@ -244,6 +252,8 @@ interface ShapeTable {
   /** Cycles of combination k = j·|tms| + i, and the combinations by cycles ascending. */
   readonly cycles: Float64Array;
   readonly order: Int32Array;
+  /** Pruned LUT-multiplier option lists of this shape by word formats (shared, frozen). */
+  readonly lists: Map<number, readonly StageOption[]>;
 }
 
 const shapes = new Map<string, ShapeTable>();
@@ -274,8 +284,9 @@ function shapeOf(d: ReturnType<typeof loopDims>, maxUnroll: number): ShapeTable 
     ctrlM: tilesM.map((x) => counterLuts([x])),
     ctrlN: tilesN.map((x) => counterLuts([x])),
     fixedCounters: counterLuts([d.groups, d.R, d.C, d.K, d.K]),
+    lists: new Map(),
   };
-  if (shapes.size > 50_000) shapes.clear();
+  if (shapes.size > 4_096) shapes.clear();
   shapes.set(key, t);
   return t;
 }

@@ -6,12 +6,13 @@
  *   conv layer:  DequantizeLinear(int weights) → Conv(pads as TF 'same', stride 1) → [Mul(BatchNorm factor)]
  *                → Add(bias) → Relu → [Clip(0, genome max)] → QuantizeLinear → DequantizeLinear
  *   maxpool:     MaxPool 2×2 / 2 (floor, as tfjs 'valid')
- *   dense:       Flatten → Gemm(A, DequantizeLinear(int weights), float bias) → logits
+ *   dense:       Conv(DequantizeLinear(int weights), kernel = the whole H×W map) → Flatten → Add(float bias)
+ *                (float weights: Flatten → Gemm)
  *
  * Layout: the graph takes NCHW, ONNX's native layout, so it has no Transpose node; callers holding NHWC
  * images (tfjs) transpose them (for 1-channel images that is a reshape). Conv kernels are permuted
- * HWIO → OIHW, and the dense weight's rows are permuted from tfjs's (h, w, c) flatten order to ONNX's
- * (c, h, w) order.
+ * HWIO → OIHW, and the dense weight's rows, in tfjs's (h, w, c) flatten order, are laid out as ONNX's
+ * (c, h, w): [units, C, H, W] for the full-window convolution, rows permuted for a float Gemm.
  *
  * Quantization (lib/train/fake-quant.ts, the one quantizer): a format with I integer and F fraction bits has
  * scale 2^−F and zero point 0. Weights are stored as their integer codes (initializers), activations pass a
@@ -402,27 +403,49 @@ function denseNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedA
   const q = trained.quantization.layers[li];
   const kernel = need(w, `${layer.name}/kernel`, [inSize, units]);
   const bias = need(w, `${layer.name}/bias`, [units]);
-  // tfjs flattens NHWC rows in (h, w, c) order, ONNX's Flatten of NCHW in (c, h, w) order: permute the rows.
-  const permute = (values: ArrayLike<number>): number[] => {
-    const out = new Array<number>(values.length);
+  if (isFloatFormat(q.weight)) {
+    // Float weights: Flatten → Gemm. tfjs flattens NHWC rows in (h, w, c) order, ONNX's Flatten of NCHW in
+    // (c, h, w) order: permute the rows.
+    const permuted = new Array<number>(kernel.length);
     for (let c = 0; c < C; c++) {
       for (let h = 0; h < H; h++) {
         for (let ww = 0; ww < W; ww++) {
           const ro = (c * H + h) * W + ww;
           const rt = (h * W + ww) * C + c;
-          for (let u = 0; u < units; u++) out[ro * units + u] = values[rt * units + u];
+          for (let u = 0; u < units; u++) permuted[ro * units + u] = kernel[rt * units + u];
         }
       }
     }
-    return out;
-  };
-  g.node('Flatten', `${layer.name}/flatten`, [x], [`${layer.name}/flat`], [int('axis', 1)]);
-  const dims = [inSize, units];
-  const weight = !isFloatFormat(q.weight)
-    ? g.dequantizedWeight(layer.name, q.weight, permute(quantizeToCodes(kernel, q.weight)), dims)
-    : (g.inits.push(floatTensor(`${layer.name}/weight`, dims, permute(kernel))), `${layer.name}/weight`);
-  g.inits.push(floatTensor(`${layer.name}/bias`, [units], bias));
-  g.node('Gemm', `${layer.name}/gemm`, [`${layer.name}/flat`, weight, `${layer.name}/bias`], [OUTPUT_NAME]);
+    g.node('Flatten', `${layer.name}/flatten`, [x], [`${layer.name}/flat`], [int('axis', 1)]);
+    g.inits.push(floatTensor(`${layer.name}/weight`, [inSize, units], permuted), floatTensor(`${layer.name}/bias`, [units], bias));
+    g.node('Gemm', `${layer.name}/gemm`, [`${layer.name}/flat`, `${layer.name}/weight`, `${layer.name}/bias`], [OUTPUT_NAME]);
+    return OUTPUT_NAME;
+  }
+  // Fixed-point weights: the dense layer as its exact equivalent, a convolution whose kernel covers the
+  // whole H×W map (weights [units, C, H, W], i.e. tfjs row (h, w, c) → [u, c, h, w]), then Flatten and a
+  // float bias Add. Not MatMul/Gemm over dequantized weights: onnxruntime (from level 'extended') rewrites
+  // DequantizeLinear → MatMul/Gemm into MatMulNBits, which quantizes the activations on the fly
+  // (accuracy level 4) and rounds the bias, so the logits would no longer be what we trained.
+  const codes = quantizeToCodes(kernel, q.weight);
+  const oihw = new Array<number>(codes.length);
+  for (let u = 0; u < units; u++) {
+    for (let c = 0; c < C; c++) {
+      for (let h = 0; h < H; h++) {
+        for (let ww = 0; ww < W; ww++) oihw[((u * C + c) * H + h) * W + ww] = codes[((h * W + ww) * C + c) * units + u];
+      }
+    }
+  }
+  const weight = g.dequantizedWeight(layer.name, q.weight, oihw, [units, C, H, W]);
+  g.node('Conv', `${layer.name}/dense`, [x, weight], [`${layer.name}/dense`], [
+    ints('kernel_shape', [H, W]),
+    ints('strides', [1, 1]),
+    ints('pads', [0, 0, 0, 0]),
+    ints('dilations', [1, 1]),
+    int('group', 1),
+  ], 'the dense layer: a convolution over the whole feature map');
+  g.node('Flatten', `${layer.name}/flatten`, [`${layer.name}/dense`], [`${layer.name}/flat`], [int('axis', 1)]);
+  g.inits.push(floatTensor(`${layer.name}/bias`, [units], bias, 'float32 bias'));
+  g.node('Add', `${layer.name}/bias_add`, [`${layer.name}/flat`, `${layer.name}/bias`], [OUTPUT_NAME]);
   return OUTPUT_NAME;
 }
 

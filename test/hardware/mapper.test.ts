@@ -47,8 +47,12 @@ function randomLimits(rng: Rng, stages: readonly MapperStage[]): MapperLimits {
   };
 }
 
+/** How many compared frontiers had at least two points (so the tests cannot pass on trivial cases only). */
+let nonTrivial = 0;
+
 function expectSameAsBruteForce(stages: readonly MapperStage[], limits: MapperLimits, bruteStages: readonly MapperStage[] = stages): void {
   const dp = mapFrontier(stages, limits);
+  if (dp.size >= 2) nonTrivial++;
   const bf = bruteForceFrontier(bruteStages, limits);
   const latency = Number.isFinite(limits.maxTotalCycles);
   expect(frontierSet(dp.points, latency)).toEqual(frontierSet(bf, latency));
@@ -127,6 +131,10 @@ describe('DP mapper = brute force', () => {
       expectSameAsBruteForce(pruned, limits, raw);
       done++;
     }
+  });
+
+  it('compared non-trivial frontiers', () => {
+    expect(nonTrivial).toBeGreaterThan(80);
   });
 
   it('answers are monotone in the budget and in the throughput required', () => {

@@ -1,0 +1,74 @@
+/**
+ * hwnas — hardware/software co-design neural architecture search.
+ *
+ * The public API, in one list. The pieces plug together as DESIGN.md §1 draws them:
+ * a {@link SearchSpace} (the one genome encoding) → a Strategy proposes genomes → a {@link Study} journals
+ * trials → an Evaluator (two-stage: hardware model first, training only for feasible designs) measures them →
+ * Pareto tools summarise → report and ONNX export.
+ *
+ * @packageDocumentation
+ */
+
+// Errors, randomness, validation
+export { HwnasError, ConfigError, WorkerError, type Issue } from './errors.js';
+export { Rng, type RngState } from './rng.js';
+
+// The genome encoding
+export * from './space/index.js';
+
+// Studies: trials, journal, resume, summaries
+export * from './study/trial.js';
+export { Study, createStudy, loadStudy, type StudyOptions, type OptimizeOptions, type Progress } from './study/study.js';
+export { JournalStorage, type JournalOptions } from './study/journal-storage.js';
+export { MemoryStorage } from './study/memory-storage.js';
+export type { StudyEvent, StudyRecord, StudyStorage, StoredSnapshot } from './study/events.js';
+export { terminationSchema, type Termination } from './study/termination.js';
+export * from './study/summary.js';
+
+// Pareto tools
+export * from './pareto.js';
+
+// Strategies
+export type { Strategy, StrategyContext, StrategyDefinition, StrategySnapshot } from '../strategies/strategy.js';
+export { defineStrategy } from '../strategies/strategy.js';
+export { STRATEGIES, STRATEGY_NAMES, createStrategy, parseStrategyOptions, type StrategyName } from '../strategies/registry.js';
+
+// Evaluation
+export type { Evaluator, EvalRequest, EvaluateOptions } from './eval/evaluator.js';
+export { TwoStageEvaluator, type HardwareStage, type TrainingStage, type HardwareOutcome, type TrainingOutcome, type TwoStageStats } from './eval/two-stage.js';
+export { WorkerPool, type PoolOptions } from './eval/pool.js';
+
+// Benchmark problems
+export { PROBLEMS, PROBLEM_NAMES, problemByName, type ProblemName } from '../problems/index.js';
+export { ProblemEvaluator, type Problem } from '../problems/problem.js';
+
+// Hardware models
+export {
+  DEVICES,
+  DEVICE_NAMES,
+  resolveDevice,
+  type Device,
+  HARDWARE_MODELS,
+  HARDWARE_MODEL_NAMES,
+  hardwareModel,
+  evaluateBatch as evaluateHardware,
+  parseHardwareSpec,
+  hardwareSpecSchema,
+  type HardwareModel,
+  type HardwareModelName,
+  type HardwareReport,
+  type HardwareSpec,
+} from '../hardware/index.js';
+
+// Training
+export { trainGenome, type TrainRequest, type TrainResult } from './train/train.js';
+export { loadDataset, DATASET_NAMES, datasetStatus, type DatasetName, type Dataset } from './train/datasets/registry.js';
+export { saveTrainedModel, loadTrainedModel, trialModelDir } from './train/model-store.js';
+export type { TrainedModel } from './train/build-model.js';
+
+// Searches as a user runs them
+export { searchConfigSchema, parseSearchConfig, defaultSearchConfig, type SearchConfig, type SearchConfigInput } from './config.js';
+export { runJointSearch, JOINT_OBJECTIVES } from './search/run-joint.js';
+export { runProblemSearch } from './search/run-problem.js';
+export { runMethod, METHODS, type Method, type MethodResult } from './search/baselines.js';
+export { runCompare, compareConfigSchema, parseCompareConfig, type CompareConfig } from './search/compare.js';
