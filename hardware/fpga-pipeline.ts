@@ -10,7 +10,7 @@ import {
   DEFAULT_OPTION_SETTINGS, clearShapeCache, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
 } from './layer-cost.js';
 import {
-  mapFrontier, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
+  activeResources, mapFrontier, NO_LIMITS, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
 } from './mapper.js';
 import type { HwLayer, HwNetwork } from './network.js';
 
@@ -151,6 +151,41 @@ export function mapPipeline(net: HwNetwork, spec: PipelineSpec): PipelineResult 
   };
 }
 
+/** A frontier restricted to the points within `l` (points built on first use). */
+function withinBudgets(r: FrontierResult, l: MapperLimits): FrontierResult {
+  let points: FrontierPoint[] | undefined;
+  const keep = (p: FrontierPoint): boolean => p.luts <= l.luts && p.dsps <= l.dsps && p.bram <= l.bram;
+  return {
+    ...r,
+    get points() {
+      points ??= r.points.filter(keep);
+      return points;
+    },
+    get size() {
+      return this.points.length;
+    },
+    best: (objective, within) => r.best(objective, within ?? l),
+  };
+}
+
+/** The first stage that cannot meet a limit on its own: resources first, then cycles. */
+function aloneBlock(stages: readonly PipelineStage[], l: MapperLimits): Blocked | undefined {
+  for (const r of ['luts', 'dsps', 'bram'] as const) {
+    for (let i = 0; i < stages.length; i++) {
+      let m = Infinity;
+      for (const o of stages[i].options) if (o[r] < m) m = o[r];
+      if (m > l[r]) return { kind: 'stage', stage: i, name: stages[i].name, limit: r, minimum: m, allowed: l[r] };
+    }
+  }
+  for (let i = 0; i < stages.length; i++) {
+    let m = Infinity;
+    for (const o of stages[i].options) if (o.cycles < m) m = o.cycles;
+    if (m > l.maxCycles) return { kind: 'stage', stage: i, name: stages[i].name, limit: 'cycles', minimum: m, allowed: l.maxCycles };
+    if (m > l.maxTotalCycles) return { kind: 'stage', stage: i, name: stages[i].name, limit: 'cycles', minimum: m, allowed: l.maxTotalCycles };
+  }
+  return undefined;
+}
+
 const budgetLimits = (l: MapperLimits): MapperLimits => ({ ...l, maxCycles: Infinity, maxTotalCycles: Infinity });
 const perfLimits = (l: MapperLimits): MapperLimits => ({ ...l, luts: Infinity, dsps: Infinity, bram: Infinity });
 
@@ -191,20 +226,36 @@ function diagnose(
 ): { reason: InfeasibleReason; closest: MappingPoint | null; budgetFrontier: FrontierResult } {
   const f = hz(spec);
   const toMs = (cycles: number): number => (cycles / f) * 1000;
-  const byBudget = mapFrontier(stages, budgetLimits(limits));
-  const byPerf = mapFrontier(stages, perfLimits(limits));
   const pick = (r: FrontierResult, p: FrontierPoint | undefined): MappingPoint | undefined => (p ? r.mapping(p) : undefined);
-  const a = pick(byBudget, byBudget.best('max-throughput'));
-  const b = pick(byPerf, byPerf.best('min-luts'));
+  let byBudget: FrontierResult;
+  let a: MappingPoint | undefined;
+  let b: MappingPoint | undefined;
+  const budgetOnly = budgetLimits(limits);
+  const perfOnly = perfLimits(limits);
+  if (!Number.isFinite(limits.maxTotalCycles) && activeResources(stages).length <= 1) {
+    // Two dimensions: one frontier without limits holds both relaxed answers (each is a threshold query on
+    // a Pareto set), at the cost of one DP instead of two.
+    const free = mapFrontier(stages, NO_LIMITS);
+    a = pick(free, free.best('max-throughput', budgetOnly));
+    b = pick(free, free.best('min-luts', perfOnly));
+    byBudget = withinBudgets(free, budgetOnly);
+  } else {
+    byBudget = mapFrontier(stages, budgetOnly);
+    const byPerf = mapFrontier(stages, perfOnly);
+    a = pick(byBudget, byBudget.best('max-throughput'));
+    b = pick(byPerf, byPerf.best('min-luts'));
+  }
   const candidates = [a, b].filter((x): x is MappingPoint => x !== undefined);
   let closest: MappingPoint | null = candidates.sort((x, y) => excess(x, limits, f) - excess(y, limits, f))[0] ?? null;
   if (!closest) {
-    const free = mapFrontier(stages, { luts: Infinity, dsps: Infinity, bram: Infinity, maxCycles: Infinity, maxTotalCycles: Infinity });
+    const free = mapFrontier(stages, NO_LIMITS);
     closest = pick(free, free.best('min-luts')) ?? null;
   }
+  // Budgets that one stage alone exceeds are named before the throughput/latency a stage cannot reach.
+  const alone = aloneBlock(stages, limits) ?? blocked;
 
   // One layer alone cannot meet a limit: the most specific reason.
-  for (const blk of [byBudget.blocked, byPerf.blocked, blocked]) {
+  for (const blk of [alone]) {
     if (blk?.kind !== 'stage') continue;
     if (blk.limit === 'cycles') {
       const latency = Number.isFinite(limits.maxTotalCycles) && blk.minimum <= limits.maxCycles;

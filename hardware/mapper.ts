@@ -91,8 +91,11 @@ export interface FrontierResult {
   readonly points: FrontierPoint[];
   /** Number of frontier points. */
   readonly size: number;
-  /** The fastest point (as {@link bestThroughput}) or the cheapest (as {@link fewestLuts}); undefined when empty. */
-  best(objective: 'max-throughput' | 'min-luts'): FrontierPoint | undefined;
+  /**
+   * The fastest point (as {@link bestThroughput}) or the cheapest (as {@link fewestLuts}), optionally among the
+   * points within `within`; undefined when there is none.
+   */
+  best(objective: 'max-throughput' | 'min-luts', within?: MapperLimits): FrontierPoint | undefined;
   /** Set when `points` is empty. */
   readonly blocked?: Blocked;
   /** Largest intermediate frontier (for benchmarks). */
@@ -285,11 +288,19 @@ function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], a
       return points;
     },
     size: a.n,
-    best(objective) {
+    best(objective, within) {
       // Lexicographic minimum over the arrays, without building every point.
       const keys = BEST_KEYS[objective];
-      let best = 0;
-      for (let j = 1; j < a.n; j++) {
+      const ok = (j: number): boolean =>
+        !within ||
+        (a.b[j] <= within.maxCycles && a.luts[j] <= within.luts && a.dsps[j] <= within.dsps && a.bram[j] <= within.bram && a.cyc[j] <= within.maxTotalCycles);
+      let best = -1;
+      for (let j = 0; j < a.n; j++) {
+        if (!ok(j)) continue;
+        if (best < 0) {
+          best = j;
+          continue;
+        }
         for (const k of keys) {
           const x = a[k][j], y = a[k][best];
           if (x !== y) {
@@ -298,7 +309,7 @@ function finalResult(stages: readonly MapperStage[], layers: readonly Layer[], a
           }
         }
       }
-      return a.n > 0 ? point(best) : undefined;
+      return best >= 0 ? point(best) : undefined;
     },
     maxFrontier,
     choice,

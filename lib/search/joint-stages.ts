@@ -1,17 +1,17 @@
 /**
- * The two stages of a joint search, built from its configuration: the hardware model (in-process: a DP mapping
- * takes well under a millisecond, less than a round trip to a worker) and tfjs training in a piscina pool,
+ * The two stages of a joint search, built from its configuration: the hardware model and tfjs training in a piscina pool,
  * one model per worker, whose trained weights are saved under `<run>/models/trial-<N>/`.
  */
 import os from 'node:os';
 import type { SearchConfig } from '../config.js';
 import type { EvalRequest } from '../eval/evaluator.js';
 import { WorkerPool } from '../eval/pool.js';
-import type { HardwareOutcome, HardwareStage, TrainingOutcome, TrainingStage } from '../eval/two-stage.js';
-import type { Genome } from '../space/genome.js';
+import type { HardwareStage, TrainingOutcome, TrainingStage } from '../eval/two-stage.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { evaluateBatch, parseHardwareSpec, type HardwareModelName, type HardwareReport, type HardwareSpec } from '../../hardware/model.js';
-import type { TrainRequest, TrainResult } from '../train/train.js';
+import { parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
+import { ModelHardwareStage } from '../../hardware/stage.js';
+import { TrainingError, type TrainRequest } from '../train/train.js';
+import { trainInPool } from '../train/task.js';
 import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
 import { threadsPerWorker } from '../train/backend.js';
 
@@ -27,44 +27,15 @@ export interface JointStages {
   close(): Promise<void>;
 }
 
-/** The validated hardware spec of a joint search configuration. */
-export function jointHardwareSpec(c: SearchConfig): HardwareSpec {
-  return parseHardwareSpec(
-    {
-      device: c.hardware.device,
-      lutBudget: c.hardware.luts === undefined ? undefined : Math.floor(c.hardware.luts),
-      minThroughput: c.hardware.throughput,
-      maxLatencyMs: c.hardware.latencyMs,
-      clockMHz: c.hardware.clockMHz,
-    },
-    'hardware',
-  );
-}
-
-/** A hardware report as the metrics, violations and reason of a trial. */
-export function hardwareOutcome(r: HardwareReport): HardwareOutcome {
-  const metrics: Record<string, number> = {
-    dsps: r.dsps,
-    bramBits: r.bramBits,
-    cycles: r.cycles,
-    latencyMs: r.latencyMs,
-    throughput: r.throughputImgPerS,
+/** The hardware spec of a joint search configuration, as hardware/model.ts reads it. */
+export function jointHardwareSpec(c: SearchConfig): HardwareSpecInput {
+  return {
+    device: c.hardware.device,
+    lutBudget: c.hardware.luts === undefined ? undefined : Math.floor(c.hardware.luts),
+    minThroughput: c.hardware.throughput,
+    maxLatencyMs: c.hardware.latencyMs,
+    clockMHz: c.hardware.clockMHz,
   };
-  if (r.luts !== null) metrics.luts = r.luts;
-  return { feasible: r.feasible, metrics, violations: r.violations, reason: r.reasonText, extra: { device: r.device, hardwareModel: r.model } };
-}
-
-/** Stage 1 in-process. */
-export class InProcessHardwareStage implements HardwareStage {
-  constructor(
-    private readonly space: SearchSpace,
-    private readonly spec: HardwareSpec,
-    private readonly model: HardwareModelName,
-  ) {}
-
-  async evaluate(genomes: readonly Genome[]): Promise<HardwareOutcome[]> {
-    return evaluateBatch(this.space, genomes, this.spec, this.model).map(hardwareOutcome);
-  }
 }
 
 /** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
@@ -77,7 +48,11 @@ export class PoolTrainingStage implements TrainingStage {
 
   async train(request: EvalRequest, signal?: AbortSignal): Promise<TrainingOutcome> {
     const payload: TrainRequest = { ...this.base, genome: request.genome, seed: request.seed, returnWeights: true };
-    const r = await this.pool.run<TrainResult>('train', payload, signal);
+    const outcome = await trainInPool(this.pool, payload, signal);
+    signal?.throwIfAborted();
+    // The two-stage evaluator turns a rejection into a failed trial carrying this message.
+    if (outcome.status === 'failed') throw new TrainingError(outcome.reason, `${outcome.reason}: ${outcome.error}`);
+    const r = outcome.result;
     if (r.weights) saveTrainedModel(trialModelDir(this.runDir, request.trialNumber), r.weights);
     const metrics: Record<string, number> = {
       accuracy: r.valAccuracy,
@@ -109,7 +84,8 @@ export function createTrainingPool(c: SearchConfig): TrainingPool {
  * (a comparison runs many searches on one pool); otherwise owns a new pool.
  */
 export async function createJointStages(c: SearchConfig, space: SearchSpace, out: string, shared?: TrainingPool): Promise<JointStages> {
-  const spec = jointHardwareSpec(c);
+  const specInput = jointHardwareSpec(c);
+  const spec = parseHardwareSpec(specInput, 'hardware');
   const model = c.hardware.model as HardwareModelName;
   const tp = shared ?? createTrainingPool(c);
   const base: Omit<TrainRequest, 'genome' | 'seed'> = {
@@ -125,7 +101,8 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     threads: tp.threads,
   };
   return {
-    hardware: new InProcessHardwareStage(space, spec, model),
+    // Mapping in-process: one DP takes well under a millisecond, less than a round trip to a worker.
+    hardware: new ModelHardwareStage({ space, spec: specInput, model }),
     training: new PoolTrainingStage(tp.pool, base, out),
     trainingIn: (dir) => new PoolTrainingStage(tp.pool, base, dir),
     trainConcurrency: tp.workers,
