@@ -7,7 +7,7 @@
  *  - speed-mnist-a-t<T>: training images/s of (a) conv3×3-16, maxpool, conv3×3-32, maxpool, fc-10 on 28×28×1;
  *  - speed-cifar-b-t<T>: training images/s of (b) conv3×3-32/64/128, each + maxpool, fc-10 on 32×32×3;
  *    T = 1 and, with ≥ 2 cores, T = 2 (ours: threaded wasm; theirs: torch.set_num_threads);
- *  - acc-mnist-a: MNIST test accuracy of (a) after 2 epochs (55,000 training images, both);
+ *  - acc-mnist-a: MNIST test accuracy of (a) after 2 epochs (55,000 training images, both; Adam 2e-3 here);
  *  - acc-cifar-lu: CIFAR-10 test accuracy after each epoch of a lu2019-style net (float), and the same net
  *    quantization-aware (8-bit weights 2.6, 8-bit activations 3.5; no anchor: PyTorch has no such model here).
  * Each of our cases runs in its own child process, so `peak_rss_mb` is that training process's peak resident set.
@@ -69,6 +69,8 @@ interface ChildCase {
   threads: number;
   epochs?: number;
   quant?: boolean;
+  /** Adam learning rate (default 1e-3). */
+  lr?: number;
 }
 
 /** Runs one of our cases in this (child) process and prints its figures as JSON. */
@@ -94,7 +96,7 @@ async function runChild(c: ChildCase): Promise<void> {
     const test = loadDataset(net.dataset, { split: 'test' });
     let current: InstanceType<typeof QuantizedCnn> | null = null;
     const r = await trainGenome(
-      { space: space.toJSON(), genome, dataset: net.dataset, epochs: c.epochs ?? 1, batchSize: BATCH, threads: c.threads, seed: 0, valSubset: 1000 },
+      { space: space.toJSON(), genome, dataset: net.dataset, epochs: c.epochs ?? 1, batchSize: BATCH, learningRate: c.lr ?? 1e-3, threads: c.threads, seed: 0, valSubset: 1000 },
       {
         beforeStep: (m) => {
           current = m;
@@ -153,6 +155,7 @@ function anchor(c: ChildCase, trainImages?: number): { value: Record<string, unk
     '--steps', String(SPEED_STEPS),
     '--epochs', String(c.epochs ?? 1),
     '--batch', String(BATCH),
+    '--lr', String(c.lr ?? 1e-3),
     ...(trainImages ? ['--train-images', String(trainImages)] : []),
   ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -205,7 +208,8 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_TRAIN_SKIP_ACCURACY === '1') return;
   {
-    const c: ChildCase = { net: 'mnist-a', mode: 'accuracy', threads: 1, epochs: 2 };
+    // Adam at 2e-3 (both frameworks): at 1e-3 neither reaches 98.5 % in two epochs (≈98.0–98.3 %).
+    const c: ChildCase = { net: 'mnist-a', mode: 'accuracy', threads: 1, epochs: 2, lr: 2e-3 };
     const o = ours(c);
     const a = anchor(c, o.train_images as number);
     const mine = (o.test_accuracy as number[]).at(-1);
@@ -219,6 +223,7 @@ async function main(): Promise<void> {
       ratio: ratio(mine, theirs),
       higher_is_better: true,
       epochs: 2,
+      learning_rate: c.lr,
       expected_min: 0.985,
       per_epoch: o.test_accuracy,
       anchor_per_epoch: a.value?.test_accuracy ?? null,

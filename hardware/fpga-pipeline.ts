@@ -84,7 +84,10 @@ export interface PipelineResult {
 export function pipelineStages(net: HwNetwork, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): PipelineStage[] {
   if (net.layers.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no layers`);
   const out: PipelineStage[] = [];
-  for (const layer of net.layers) out.push({ name: layer.name, layer, figures: layerFigures(layer), options: stageOptions(layer, device, settings) });
+  for (const layer of net.layers) {
+    const figures = layerFigures(layer);
+    out.push({ name: layer.name, layer, figures, options: stageOptions(layer, device, settings, figures) });
+  }
   return out;
 }
 
@@ -155,8 +158,8 @@ export function mapPipeline(net: HwNetwork, spec: PipelineSpec): PipelineResult 
 function withinBudgets(r: FrontierResult, l: MapperLimits): FrontierResult {
   let points: FrontierPoint[] | undefined;
   const keep = (p: FrontierPoint): boolean => p.luts <= l.luts && p.dsps <= l.dsps && p.bram <= l.bram;
+  // (Built member by member: spreading `r` would evaluate its lazy `points`.)
   return {
-    ...r,
     get points() {
       points ??= r.points.filter(keep);
       return points;
@@ -165,21 +168,32 @@ function withinBudgets(r: FrontierResult, l: MapperLimits): FrontierResult {
       return this.points.length;
     },
     best: (objective, within) => r.best(objective, within ?? l),
+    blocked: r.blocked,
+    maxFrontier: r.maxFrontier,
+    choice: r.choice,
+    mapping: r.mapping,
   };
 }
 
 /** The first stage that cannot meet a limit on its own: resources first, then cycles. */
 function aloneBlock(stages: readonly PipelineStage[], l: MapperLimits): Blocked | undefined {
-  for (const r of ['luts', 'dsps', 'bram'] as const) {
-    for (let i = 0; i < stages.length; i++) {
-      let m = Infinity;
-      for (const o of stages[i].options) if (o[r] < m) m = o[r];
-      if (m > l[r]) return { kind: 'stage', stage: i, name: stages[i].name, limit: r, minimum: m, allowed: l[r] };
+  const mins = stages.map((s) => {
+    let luts = Infinity, dsps = Infinity, bram = Infinity, cycles = Infinity;
+    for (let i0 = 0, a0 = s.options; i0 < a0.length; i0++) {
+      const o = a0[i0];
+      if (o.luts < luts) luts = o.luts;
+      if (o.dsps < dsps) dsps = o.dsps;
+      if (o.bram < bram) bram = o.bram;
+      if (o.cycles < cycles) cycles = o.cycles;
     }
+    return { luts, dsps, bram, cycles };
+  });
+  for (const r of ['luts', 'dsps', 'bram'] as const) {
+    const i = mins.findIndex((m) => m[r] > l[r]);
+    if (i >= 0) return { kind: 'stage', stage: i, name: stages[i].name, limit: r, minimum: mins[i][r], allowed: l[r] };
   }
   for (let i = 0; i < stages.length; i++) {
-    let m = Infinity;
-    for (const o of stages[i].options) if (o.cycles < m) m = o.cycles;
+    const m = mins[i].cycles;
     if (m > l.maxCycles) return { kind: 'stage', stage: i, name: stages[i].name, limit: 'cycles', minimum: m, allowed: l.maxCycles };
     if (m > l.maxTotalCycles) return { kind: 'stage', stage: i, name: stages[i].name, limit: 'cycles', minimum: m, allowed: l.maxTotalCycles };
   }

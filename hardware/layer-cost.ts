@@ -105,7 +105,10 @@ export function unrollCandidates(d: number, max: number): number[] {
 /** LUTs of loop counters for the given trip counts (trips of 1 need none). */
 function counterLuts(trips: readonly number[]): number {
   let s = 0;
-  for (const t of trips) if (t > 1) s += adderLuts(counterBits(t));
+  for (let i0 = 0, a0 = trips; i0 < a0.length; i0++) {
+    const t = a0[i0];
+    if (t > 1) s += adderLuts(counterBits(t));
+  }
   return s;
 }
 
@@ -159,33 +162,32 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
   if (prune && !float && impls.length === 1 && impls[0] === 'lut') {
     // The paper's case: only cycles and LUTs vary. The (Tm, Tn) combinations are visited in the layer
     // shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per layer. The list
-    // depends only on the shape and the word formats, so it is kept on the shape and shared (frozen).
+    // depends only on the shape and the word formats, so it is kept on the shape and shared.
     const outCode = layer.output === 'wide' ? 0 : (layer.output as number);
     const code = ((a * 17 + w) * 17 + outCode) * 2 + (layer.relu ? 1 : 0);
     const known = sh.lists.get(code);
     if (known && known.length > 0 && known[0].bram === bram) return known as StageOption[];
     const mulLuts = multiplierLuts(a, w);
-    const nM = tms.length;
     const lane = tns.map((tn) => tn * mulLuts + adderTreeLuts(tn, productBits, false) + tail.luts);
     const out: StageOption[] = [];
     let best = Infinity;
     let lastCycles = -1;
-    const { order, cycles } = sh;
-    for (let q = 0; q < order.length; q++) {
-      const k = order[q];
-      const i = k % nM;
-      const j = (k - i) / nM;
+    const { orderI, orderJ, orderCycles } = sh;
+    for (let q = 0; q < orderI.length; q++) {
+      const i = orderI[q];
+      const j = orderJ[q];
       const luts = tms[i] * lane[j] + fixedCounters + ctrlM[i] + ctrlN[j];
       if (luts >= best) continue;
       best = luts;
-      const o: StageOption = { cycles: cycles[k], luts, dsps: 0, bram, tm: tms[i], tn: tns[j], mult: 'lut' };
-      if (cycles[k] === lastCycles) out[out.length - 1] = o;
+      const c = orderCycles[q];
+      const o: StageOption = { cycles: c, luts, dsps: 0, bram, tm: tms[i], tn: tns[j], mult: 'lut' };
+      if (c === lastCycles) out[out.length - 1] = o;
       else out.push(o);
-      lastCycles = cycles[k];
+      lastCycles = c;
     }
-    for (const o of out) Object.freeze(o);
+    // Shared between calls: callers must not modify option lists (nothing in hardware/ does).
     if (sh.lists.size >= 512) sh.lists.clear();
-    sh.lists.set(code, Object.freeze(out));
+    sh.lists.set(code, out);
     return out;
   }
   const out: StageOption[] = [];
@@ -252,7 +254,11 @@ interface ShapeTable {
   /** Cycles of combination k = j·|tms| + i, and the combinations by cycles ascending. */
   readonly cycles: Float64Array;
   readonly order: Int32Array;
-  /** Pruned LUT-multiplier option lists of this shape by word formats (shared, frozen). */
+  /** Tm and Tn candidate indices of `order`'s combinations, and their cycles, in that order. */
+  readonly orderI: Int32Array;
+  readonly orderJ: Int32Array;
+  readonly orderCycles: Float64Array;
+  /** Pruned LUT-multiplier option lists of this shape by word formats (shared: never modified). */
   readonly lists: Map<number, readonly StageOption[]>;
 }
 
@@ -278,9 +284,18 @@ function shapeOf(d: ReturnType<typeof loopDims>, maxUnroll: number): ShapeTable 
   scratch(n);
   const sorted = sortByCycles(cycles, n);
   const order = new Int32Array(n);
-  for (let q = 0; q < n; q++) order[q] = sorted[q];
+  const orderI = new Int32Array(n);
+  const orderJ = new Int32Array(n);
+  const orderCycles = new Float64Array(n);
+  for (let q = 0; q < n; q++) {
+    const k = sorted[q];
+    order[q] = k;
+    orderI[q] = k % nM;
+    orderJ[q] = Math.floor(k / nM);
+    orderCycles[q] = cycles[k];
+  }
   t = {
-    tms, tns, tilesM, tilesN, pixelCycles, cycles, order,
+    tms, tns, tilesM, tilesN, pixelCycles, cycles, order, orderI, orderJ, orderCycles,
     ctrlM: tilesM.map((x) => counterLuts([x])),
     ctrlN: tilesN.map((x) => counterLuts([x])),
     fixedCounters: counterLuts([d.groups, d.R, d.C, d.K, d.K]),
@@ -373,7 +388,12 @@ export function paretoOptions<T extends StageCost>(options: readonly T[]): T[] {
 }
 
 /** The Pareto-pruned options of a layer. */
-export function stageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
-  const bram = layerFigures(layer).bramBits;
+export function stageOptions(
+  layer: HwLayer,
+  device: Device,
+  settings: OptionSettings = DEFAULT_OPTION_SETTINGS,
+  figures: LayerFigures = layerFigures(layer),
+): StageOption[] {
+  const bram = figures.bramBits;
   return layer.kind === 'maxpool' ? paretoOptions(poolOptions(layer, settings, bram)) : macOptions(layer, device, settings, bram, true);
 }

@@ -118,7 +118,22 @@ export function checkLimits(limits: MapperLimits): void {
 
 /** Which summed dimensions vary between options (the others are constants of the problem). */
 export function activeResources(stages: readonly MapperStage[]): Resource[] {
-  return RESOURCES.filter((r) => stages.some((s) => s.options.some((o) => o[r] !== s.options[0][r])));
+  let luts = false, dsps = false, bram = false;
+  for (let i0 = 0, a0 = stages; i0 < a0.length; i0++) {
+    const s = a0[i0];
+    const o0 = s.options[0];
+    for (let i1 = 0, a1 = s.options; i1 < a1.length; i1++) {
+      const o = a1[i1];
+      if (o.luts !== o0.luts) luts = true;
+      if (o.dsps !== o0.dsps) dsps = true;
+      if (o.bram !== o0.bram) bram = true;
+    }
+  }
+  const out: Resource[] = [];
+  if (luts) out.push('luts');
+  if (dsps) out.push('dsps');
+  if (bram) out.push('bram');
+  return out;
 }
 
 /**
@@ -128,7 +143,8 @@ export function activeResources(stages: readonly MapperStage[]): Resource[] {
 export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits): FrontierResult {
   checkLimits(limits);
   if (stages.length === 0) return blockedResult({ kind: 'no-stages' });
-  for (const s of stages) {
+  for (let i2 = 0, a2 = stages; i2 < a2.length; i2++) {
+    const s = a2[i2];
     if (s.options.length === 0) throw new HwnasError('HW_NO_OPTIONS', `stage "${s.name}" has no implementation option`);
   }
   const L = stages.length;
@@ -140,7 +156,8 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
   const minRes = stages.map((s) => {
     const o0 = s.options[0];
     let luts = o0.luts, dsps = o0.dsps, bram = o0.bram, cycles = o0.cycles;
-    for (const o of s.options) {
+    for (let i3 = 0, a3 = s.options; i3 < a3.length; i3++) {
+      const o = a3[i3];
       if (o.luts !== o0.luts) varLuts = true;
       if (o.dsps !== o0.dsps) varDsps = true;
       if (o.bram !== o0.bram) varBram = true;
@@ -152,7 +169,8 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
     return { luts, dsps, bram, cycles };
   });
   const total = { luts: 0, dsps: 0, bram: 0, cycles: 0 };
-  for (const m of minRes) {
+  for (let i4 = 0, a4 = minRes; i4 < a4.length; i4++) {
+    const m = a4[i4];
     total.luts += m.luts;
     total.dsps += m.dsps;
     total.bram += m.bram;
@@ -168,31 +186,45 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
     }
   }
   if (total.cycles > limits.maxTotalCycles) return blockedResult({ kind: 'sum', limit: 'cycles', minimum: total.cycles, allowed: limits.maxTotalCycles });
-  for (const r of RESOURCES) {
+  for (let i5 = 0, a5 = RESOURCES; i5 < a5.length; i5++) {
+    const r = a5[i5];
     if (total[r] > limits[r]) return blockedResult({ kind: 'sum', limit: r, minimum: total[r], allowed: limits[r] });
   }
 
-  // Options each stage may use: within the bottleneck limit and leaving room for the others' minima.
-  const usable: number[][] = [];
+  // What each stage may use: within the bottleneck limit and leaving room for the others' minima.
+  const rooms: Room[] = new Array(L);
   for (let i = 0; i < L; i++) {
     const m = minRes[i];
-    const roomLuts = limits.luts - (total.luts - m.luts);
-    const roomDsps = limits.dsps - (total.dsps - m.dsps);
-    const roomBram = limits.bram - (total.bram - m.bram);
-    const roomCycles = Math.min(limits.maxCycles, limits.maxTotalCycles - (total.cycles - m.cycles));
+    rooms[i] = {
+      luts: limits.luts - (total.luts - m.luts),
+      dsps: limits.dsps - (total.dsps - m.dsps),
+      bram: limits.bram - (total.bram - m.bram),
+      cycles: Math.min(limits.maxCycles, limits.maxTotalCycles - (total.cycles - m.cycles)),
+    };
+  }
+  const active = RESOURCES.filter((r) => (r === 'luts' ? varLuts : r === 'dsps' ? varDsps : varBram));
+  if (active.length <= 1 && !trackLatency) return merge2d(stages, rooms, limits, active[0] ?? 'luts', minRes);
+  const usable: number[][] = [];
+  for (let i = 0; i < L; i++) {
+    const r = rooms[i];
     const idx: number[] = [];
     const opts = stages[i].options;
     for (let k = 0; k < opts.length; k++) {
       const o = opts[k];
-      if (o.cycles <= roomCycles && o.luts <= roomLuts && o.dsps <= roomDsps && o.bram <= roomBram) idx.push(k);
+      if (o.cycles <= r.cycles && o.luts <= r.luts && o.dsps <= r.dsps && o.bram <= r.bram) idx.push(k);
     }
     if (idx.length === 0) return blockedResult({ kind: 'combination' });
     usable.push(idx);
   }
-
-  const active = RESOURCES.filter((r) => (r === 'luts' ? varLuts : r === 'dsps' ? varDsps : varBram));
-  if (active.length <= 1 && !trackLatency) return merge2d(stages, usable, limits, active[0] ?? 'luts', minRes);
   return generalDp(stages, usable, limits, active, trackLatency, minRes);
+}
+
+/** What one stage may use given the limits and the other stages' minima. */
+interface Room {
+  readonly luts: number;
+  readonly dsps: number;
+  readonly bram: number;
+  readonly cycles: number;
 }
 
 function stageBlock(
@@ -204,7 +236,8 @@ function stageBlock(
 ): Blocked {
   if (m.cycles > limits.maxCycles) return { kind: 'stage', stage: i, name, limit: 'cycles', minimum: m.cycles, allowed: limits.maxCycles };
   if (m.cycles > room.cycles) return { kind: 'stage', stage: i, name, limit: 'cycles', minimum: m.cycles, allowed: room.cycles };
-  for (const r of RESOURCES) {
+  for (let i6 = 0, a6 = RESOURCES; i6 < a6.length; i6++) {
+    const r = a6[i6];
     if (m[r] > room[r]) return { kind: 'stage', stage: i, name, limit: r, minimum: m[r], allowed: room[r] };
   }
   // Each limit holds on its own, but no single option meets them all at once.
@@ -357,7 +390,7 @@ const mergeBuffers = new MergeBuffers();
  */
 function merge2d(
   stages: readonly MapperStage[],
-  usable: number[][],
+  rooms: readonly Room[],
   limits: MapperLimits,
   dim: Resource,
   minRes: { luts: number; dsps: number; bram: number }[],
@@ -365,16 +398,23 @@ function merge2d(
   const L = stages.length;
   const budget = limits[dim];
   // Constant resources (same for every option) must fit on their own.
-  for (const r of RESOURCES) {
+  for (let i7 = 0, a7 = RESOURCES; i7 < a7.length; i7++) {
+    const r = a7[i7];
     if (r === dim) continue;
     let s = 0;
-    for (const m of minRes) s += m[r];
+    for (let i8 = 0, a8 = minRes; i8 < a8.length; i8++) {
+      const m = a8[i8];
+      s += m[r];
+    }
     if (s > limits[r]) return blockedResult({ kind: 'combination' });
   }
   const suffix = new Array<number>(L + 1).fill(0);
   for (let i = L - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + minRes[i][dim];
   let total = 1;
-  for (const u of usable) total += u.length;
+  for (let i9 = 0, a9 = stages; i9 < a9.length; i9++) {
+    const s = a9[i9];
+    total += s.options.length;
+  }
   const buf = mergeBuffers;
   buf.ensure(total);
   // Frontier arrays: 0 bottleneck, 1 luts, 2 dsps, 3 bram, 4 latency; `ci` indexes the varying one.
@@ -388,12 +428,19 @@ function merge2d(
   const { hb, hc, hk } = buf;
   for (let i = 0; i < L; i++) {
     const opts = stages[i].options;
-    // This stage's options as a (cycles ↑, cost ↓) staircase.
-    const idx = usable[i];
-    if (!isSortedByCycles(opts, idx)) idx.sort((x, y) => opts[x].cycles - opts[y].cycles || opts[x][dim] - opts[y][dim]);
+    // This stage's usable options as a (cycles ↑, cost ↓) staircase. Option lists come sorted by cycles
+    // from layer-cost.ts; other callers' lists are sorted here.
+    const rm = rooms[i];
+    let idx: number[] | undefined;
+    if (!isSortedByCycles(opts)) {
+      idx = opts.map((_, k) => k);
+      idx.sort((x, y) => opts[x].cycles - opts[y].cycles || opts[x][dim] - opts[y][dim]);
+    }
     let nH = 0;
-    for (const k of idx) {
+    for (let q = 0; q < opts.length; q++) {
+      const k = idx ? idx[q] : q;
       const o = opts[k];
+      if (o.cycles > rm.cycles || o.luts > rm.luts || o.dsps > rm.dsps || o.bram > rm.bram) continue;
       const c = o[dim];
       if (nH === 0 || c < hc[nH - 1]) {
         if (nH > 0 && hb[nH - 1] === o.cycles) {
@@ -407,10 +454,11 @@ function merge2d(
         }
       }
     }
+    if (nH === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
     const room = budget - suffix[i + 1];
-    // Plain arrays: small typed arrays cost more to allocate and collect.
-    const parent: number[] = [];
-    const option: number[] = [];
+    // Plain arrays sized once (small typed arrays cost more to allocate and collect); trimmed below.
+    const parent: number[] = new Array(nF + nH);
+    const option: number[] = new Array(nF + nH);
     const fb = F[0], fc = F[ci];
     let n = 0;
     let a = 0, b = 0, bestA = -1, bestB = -1;
@@ -429,12 +477,14 @@ function merge2d(
         G[2][n] = F[2][bestA] + o.dsps;
         G[3][n] = F[3][bestA] + o.bram;
         G[4][n] = F[4][bestA] + o.cycles;
-        parent.push(bestA);
-        option.push(hk[bestB]);
+        parent[n] = bestA;
+        option[n] = hk[bestB];
         n++;
       }
     }
     if (n === 0) return blockedResult({ kind: 'combination' }, maxFrontier);
+    parent.length = n;
+    option.length = n;
     layers.push({ parent, option });
     [F, G] = [G, F];
     nF = n;
@@ -448,8 +498,8 @@ function merge2d(
   return finalResult(stages, layers, { b: out(0), luts: out(1), dsps: out(2), bram: out(3), cyc: out(4), n: nF }, maxFrontier);
 }
 
-function isSortedByCycles(opts: readonly StageCost[], idx: readonly number[]): boolean {
-  for (let j = 1; j < idx.length; j++) if (opts[idx[j]].cycles < opts[idx[j - 1]].cycles) return false;
+function isSortedByCycles(opts: readonly StageCost[]): boolean {
+  for (let j = 1; j < opts.length; j++) if (opts[j].cycles < opts[j - 1].cycles) return false;
   return true;
 }
 
@@ -468,10 +518,14 @@ function generalDp(
   const D = dims.length;
   const lim = dims.map((d) => (d === 'cycles' ? limits.maxTotalCycles : limits[d]));
   // Constant resources must fit on their own.
-  for (const r of RESOURCES) {
+  for (let i10 = 0, a10 = RESOURCES; i10 < a10.length; i10++) {
+    const r = a10[i10];
     if (active.includes(r)) continue;
     let s = 0;
-    for (const m of minRes) s += m[r];
+    for (let i11 = 0, a11 = minRes; i11 < a11.length; i11++) {
+      const m = a11[i11];
+      s += m[r];
+    }
     if (s > limits[r]) return blockedResult({ kind: 'combination' });
   }
   const suffix: Float64Array[] = dims.map(() => new Float64Array(L + 1));

@@ -266,7 +266,9 @@ function fnasReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions
   const result = tryFnasNetwork(items.map((i) => i.layer), dev, searchFor(spec, precision, 16), dspTotal, bramBlocks);
   if ('unfit' in result) {
     const u = result.unfit;
-    const reason: InfeasibleReason = { code: 'layer-cannot-fit', layer: u.name, resource: 'dsps', best: Math.ceil(u.dspsPerMac), limit: u.share };
+    const reason: InfeasibleReason = u.cause === 'dsps'
+      ? { code: 'layer-cannot-fit', layer: u.name, resource: 'dsps', best: Math.ceil(u.dspsPerMac), limit: u.share }
+      : { code: 'layer-cannot-fit', layer: u.name, resource: 'bram', best: u.minBramBlocks * dev.bramBlockBits, limit: bramBlocks * dev.bramBlockBits };
     return infeasibleEmpty('fnas-tiling', spec, reason);
   }
   const bramBits = result.bramBlocks * dev.bramBlockBits;

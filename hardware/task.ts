@@ -21,7 +21,8 @@ export interface HardwareTaskPayload {
 
 const payloadSchema = z.object({
   space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.record(z.string(), z.unknown()) }).passthrough(),
-  genomes: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))),
+  // Each genome is validated against the space by evaluateBatch (every issue with its path); here only the shape.
+  genomes: z.array(z.any()),
   spec: z.unknown(),
   model: z.enum(HARDWARE_MODEL_NAMES as [HardwareModelName, ...HardwareModelName[]]).optional(),
   detail: z.boolean().optional(),

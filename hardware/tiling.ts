@@ -238,7 +238,16 @@ export interface FnasResult {
 
 /** A layer that has no tiling within its DSP share. */
 export interface FnasUnfit {
-  readonly unfit: { readonly index: number; readonly name: string; readonly share: number; readonly dspsPerMac: number };
+  readonly unfit: {
+    readonly index: number;
+    readonly name: string;
+    readonly share: number;
+    readonly dspsPerMac: number;
+    /** `dsps`: not even one MAC fits the share; `bram`: no tiling's buffers fit the block RAM. */
+    readonly cause: 'dsps' | 'bram';
+    /** BRAM blocks of the smallest tiling (1×1×1×1), for the `bram` cause. */
+    readonly minBramBlocks: number;
+  };
 }
 
 /** FNAS on a network, reporting the first layer without a tiling instead of throwing. */
@@ -254,7 +263,16 @@ export function tryFnasNetwork(
   const out: (LayerTiling & { layer: TileLayer; dspShare: number })[] = [];
   for (let i = 0; i < layers.length; i++) {
     const t = bestLayerTiling(layers[i], device, { dsps: shares[i], bramBlocks }, search);
-    if (!t) return { unfit: { index: i, name: layers[i].name ?? `#${i}`, share: shares[i], dspsPerMac: dspsPerMac(device, search.precision) } };
+    if (!t) {
+      const perMac = dspsPerMac(device, search.precision);
+      const minBram = tilingBramBlocks(layers[i], { Tm: 1, Tn: 1, Tr: 1, Tc: 1 }, search.precision, device.bramBlockBits);
+      return {
+        unfit: {
+          index: i, name: layers[i].name ?? `#${i}`, share: shares[i], dspsPerMac: perMac,
+          cause: Math.ceil(perMac) > shares[i] ? 'dsps' : 'bram', minBramBlocks: minBram,
+        },
+      };
+    }
     out.push({ ...t, layer: layers[i], dspShare: shares[i] });
   }
   return {
@@ -273,7 +291,13 @@ export function tryFnasNetwork(
 export function fnasNetwork(layers: readonly TileLayer[], device: Device, search: TilingSearch, dspTotal = device.dsps, bramBlocks = Infinity): FnasResult {
   const r = tryFnasNetwork(layers, device, search, dspTotal, bramBlocks);
   if ('unfit' in r) {
-    throw new HwnasError('HW_LAYER_CANNOT_FIT', `layer ${r.unfit.name} has no tiling within its ${r.unfit.share} DSP share (${r.unfit.dspsPerMac} DSP per MAC)`);
+    const u = r.unfit;
+    throw new HwnasError(
+      'HW_LAYER_CANNOT_FIT',
+      u.cause === 'dsps'
+        ? `layer ${u.name} has no tiling within its ${u.share} DSP share (${u.dspsPerMac} DSP per MAC)`
+        : `layer ${u.name} has no tiling whose buffers fit the block RAM (at least ${u.minBramBlocks} blocks)`,
+    );
   }
   return r;
 }

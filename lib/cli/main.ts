@@ -14,7 +14,7 @@ export async function buildProgram(): Promise<Command> {
     .description('hardware/software co-design neural architecture search')
     .showHelpAfterError()
     .exitOverride();
-  const modules = [await import('./search.js'), await import('./config.js'), await import('./compare.js'), await import('./report.js'), await import('./map.js'), await import('./data.js')];
+  const modules = [await import('./search.js'), await import('./config.js'), await import('./compare.js'), await import('./report.js'), await import('./map.js'), await import('./data.js'), await import('./export.js')];
   for (const m of modules) m.register(program);
   return program;
 }

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { HwnasError } from '../errors.js';
 import { ownKernelsFromEnv, registerWasmTrainingKernels } from './kernels/index.js';
+import { setKernelThreads } from './kernels/simd/runtime.js';
 import { WA } from './kernels/simd/wasm-api.js';
 
 const require = createRequire(import.meta.url);
@@ -63,16 +64,17 @@ export function threadsPerWorker(workers: number, cores = os.availableParallelis
 }
 
 let current: BackendInfo | null = null;
+/** Backends started in this thread, by kind (each starts once; switching back reuses it). */
+const started = new Map<BackendInfo['kind'], BackendInfo>();
 
-/** The backend initialised in this thread, if any. */
+/** The backend in use in this thread, if any. */
 export function currentBackend(): BackendInfo | null {
   return current;
 }
 
 /**
- * Initialises (once per thread) the training backend and returns what is in use. A later call asking for a
- * different backend switches to it; asking for another wasm thread count keeps the first (wasm threads are
- * fixed at start-up) and says so in `note`.
+ * Initialises (once per thread and kind) the training backend and returns what is in use. Asking for another
+ * wasm thread count keeps the first (wasm threads are fixed at start-up) and says so in `note`.
  */
 export async function initTrainingBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const choice = options.backend ?? 'auto';
@@ -80,16 +82,23 @@ export async function initTrainingBackend(options: BackendOptions = {}): Promise
   if (!Number.isInteger(threads) || threads < 1) {
     throw new HwnasError('INPUT_THREADS', `threads must be an integer ≥ 1, got ${threads}`);
   }
-  if (current && (choice === 'auto' ? current.kind !== 'cpu' : current.kind === choice)) {
-    await tf.setBackend(current.tfBackend);
-    if (current.kind === 'wasm' && current.threads !== threads) {
-      return { ...current, note: `wasm already started with ${current.threads} thread(s); asked for ${threads}` };
+  const reuse =
+    choice === 'auto' ? (started.get('tfjs-node') ?? started.get('wasm')) : started.get(choice === 'tfjs-node' ? 'tfjs-node' : choice);
+  if (reuse) {
+    await tf.setBackend(reuse.tfBackend);
+    current = reuse;
+    if (reuse.kind === 'wasm' && reuse.threads !== threads) {
+      return { ...reuse, note: `wasm already started with ${reuse.threads} thread(s); asked for ${threads}` };
     }
-    return current;
+    return reuse;
   }
+  const remember = (info: BackendInfo): BackendInfo => {
+    started.set(info.kind, info);
+    return (current = info);
+  };
   if (choice === 'tfjs-node' || choice === 'auto') {
     const node = await tryTfjsNode();
-    if (node) return (current = node);
+    if (node) return remember(node);
     if (choice === 'tfjs-node') {
       throw new HwnasError(
         'BACKEND_UNAVAILABLE',
@@ -101,9 +110,9 @@ export async function initTrainingBackend(options: BackendOptions = {}): Promise
   if (choice === 'cpu') {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new HwnasError('BACKEND_UNAVAILABLE', 'the cpu backend failed to start');
-    return (current = { name: 'cpu (pure JavaScript)', kind: 'cpu', tfBackend: 'cpu', threads: 1, simd: false, ownKernels: [] });
+    return remember({ name: 'cpu (pure JavaScript)', kind: 'cpu', tfBackend: 'cpu', threads: 1, simd: false, ownKernels: [] });
   }
-  return (current = await startWasm(threads));
+  return remember(await startWasm(threads));
 }
 
 async function tryTfjsNode(): Promise<BackendInfo | null> {
@@ -171,6 +180,7 @@ async function startWasmBackend(threads: number): Promise<BackendInfo> {
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const n = wasmPkg.getThreadsCount();
+  setKernelThreads(n);
   const own = ownKernelsFromEnv();
   return {
     name: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${n} thread${n > 1 ? 's' : ''}, ${own.length} own kernels)`,

@@ -4,7 +4,10 @@ import { Rng } from '../../lib/rng.js';
 import { presetSpace } from '../../lib/space/index.js';
 import { totalViolation } from '../../lib/study/trial.js';
 import { completeGenome, LU2019_EXAMPLE_GENOME, referenceArchitecture } from '../../hardware/architectures.js';
-import { pipelineLimits } from '../../hardware/fpga-pipeline.js';
+import { pipelineLimits, pipelineStages } from '../../hardware/fpga-pipeline.js';
+import { mapFrontier } from '../../hardware/mapper.js';
+import { fromArchitecture } from '../../hardware/network.js';
+import { decodeArchitecture, decodeQuantization } from '../../lib/space/index.js';
 import {
   evaluateBatch, evaluateGenome, hardwareModel, HARDWARE_MODEL_NAMES, parseHardwareSpec, reportMetrics, type HardwareReport,
 } from '../../hardware/model.js';
@@ -65,6 +68,27 @@ describe('lu2019-pipeline model', () => {
     expect(tiny.reason).toMatchObject({ code: 'layer-cannot-fit', resource: 'luts', limit: 300 });
     expect(tiny.violations.luts).toBeGreaterThan(0);
     expect(tiny.luts!).toBeGreaterThan(300);
+  });
+
+  it('an infeasible report carries one of the two relaxed optima (checked with separate DPs)', () => {
+    const rng = Rng.fromSeed(17);
+    const spec = parseHardwareSpec({ device: 'ep4ce115', lutBudget: 15_000, minThroughput: 1500 });
+    let checked = 0;
+    for (let i = 0; i < 60; i++) {
+      const g = space.sample(rng);
+      const r = evaluateGenome(space, g, spec);
+      if (r.feasible || r.reason?.code === 'layer-cannot-fit') continue;
+      const net = fromArchitecture(decodeArchitecture(space, g), decodeQuantization(space, g));
+      const stages = pipelineStages(net, spec.device);
+      const lim = pipelineLimits({ device: spec.device, clockMHz: 100, lutBudget: 15_000, minThroughput: 1500 });
+      const fast = mapFrontier(stages, { ...lim, maxCycles: Infinity }).best('max-throughput');
+      const cheap = mapFrontier(stages, { ...lim, luts: Infinity, dsps: Infinity, bram: Infinity }).best('min-luts');
+      const got = [r.cycles, r.luts];
+      const options = [fast, cheap].filter((p) => p !== undefined).map((p) => [p!.bottleneck, p!.luts]);
+      expect(options).toContainEqual(got);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 
   it('the 1,293 img/s headline needs a bottleneck of at most 77,339 cycles at 100 MHz', () => {

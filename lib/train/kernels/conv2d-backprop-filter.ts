@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { addressOf, kernelsFor } from './simd/runtime.js';
 import type { SimdKernels } from './simd/kernels.js';
+import type { KernelCall } from './simd/team.js';
 import { captureKernel, heapF32, release, run, WASM, type WasmBackendLike } from './wasm-util.js';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -87,42 +88,50 @@ function simdBackpropFilter(
   const bytesPerRow = OW * (sw * C + Mp) * 4;
   const rowsPerChunk = Math.max(1, Math.min(OH, Math.floor(CHUNK_BYTES / bytesPerRow)));
   const imagesPerChunk = rowsPerChunk === OH ? Math.max(1, Math.floor(CHUNK_BYTES / (bytesPerRow * OH))) : 1;
+  // Work split between threads by output region (tap, channel block): regions never share output memory.
+  const threads = k.team ? k.team.size : 1;
+  const lists: KernelCall[][] = Array.from({ length: threads }, () => []);
+  const fnIndex = (cb: number, mb: number) => k.index(`bpf_${cb}x${mb}`);
   for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
     const nc = Math.min(imagesPerChunk, N - n0);
     for (let o0 = 0; o0 < OH; o0 += rowsPerChunk) {
       const o1 = Math.min(OH, o0 + rowsPerChunk);
+      let region = 0;
       for (let kh = 0; kh < KH; kh++) {
         const [t0, t1] = validRange(kh, pt, sh, H, OH);
         const r0 = Math.max(o0, t0);
         const rows = Math.min(o1, t1) - r0;
-        if (rows <= 0) continue;
         for (let kw = 0; kw < KW; kw++) {
           const [c0w, c1w] = validRange(kw, pl, sw, W, OW);
           const cols = c1w - c0w;
-          if (cols <= 0) continue;
           // Address of x[n0, r0·sh + kh − pt, c0w·sw + kw − pl, 0] and dy[n0, r0, c0w, 0].
           const xTap = xA + n0 * xN + ((r0 * sh + kh - pt) * W + (c0w * sw + kw - pl)) * C * 4;
           const dyTap = dyA + n0 * dyN + (r0 * OW + c0w) * Mp * 4;
-          for (let c0 = 0; c0 < C; c0 += 4) {
+          for (let c0 = 0; c0 < C; c0 += 4, region++) {
+            if (rows <= 0 || cols <= 0) continue;
             const cb = Math.min(4, C - c0);
+            const list = lists[region % threads];
             let m0 = 0;
             for (const [mb, count] of plans[cb - 1]) {
-              k.bpf(cb, mb)(
-                xTap + c0 * 4,
-                dyTap + m0 * 4,
-                outA + (((kh * KW + kw) * C + c0) * Mp + m0) * 4,
-                nc,
-                rows,
-                cols,
-                xN,
-                xRow,
-                xPix,
-                dyN,
-                dyRow,
-                dyPix,
-                Mp * 4,
-                count,
-              );
+              list.push({
+                fn: fnIndex(cb, mb),
+                args: [
+                  xTap + c0 * 4,
+                  dyTap + m0 * 4,
+                  outA + (((kh * KW + kw) * C + c0) * Mp + m0) * 4,
+                  nc,
+                  rows,
+                  cols,
+                  xN,
+                  xRow,
+                  xPix,
+                  dyN,
+                  dyRow,
+                  dyPix,
+                  Mp * 4,
+                  count,
+                ],
+              });
               m0 += mb * count;
             }
           }
@@ -130,6 +139,8 @@ function simdBackpropFilter(
       }
     }
   }
+  if (k.team) k.team.run(lists);
+  else for (const c of lists[0]) k.call(c.fn, c.args);
   if (dy !== dyIn) release(backend, dy);
   if (Mp === M) return out;
   const sliced = run('Slice', backend, { x: out }, { begin: [0, 0, 0, 0], size: [KH, KW, C, M] });

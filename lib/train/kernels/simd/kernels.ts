@@ -10,6 +10,7 @@
  * - `fake_quant`: y = clamp(nearest(z·scale), qmin, qmax)·step (nearest = round half to even, as ROUNDING).
  */
 import { addTo, F32, I32, moduleBytes, op, repeat, V128, type FuncDef, type ValType } from './emit.js';
+import { KernelTeam } from './team.js';
 import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 /** Channel blocks (CB) and filter blocks (MB) we generate Conv2DBackpropFilter variants for. */
@@ -310,35 +311,51 @@ export function kernelFunctions(): FuncDef[] {
   return fns;
 }
 
-/** The exported functions, typed. */
+/** The exported functions, typed, plus a helper team on a shared memory. */
 export interface SimdKernels {
   bpf(cb: number, mb: number): (...args: number[]) => void;
   pool_grad_2x2(x: number, g: number, dx: number, n: number, oh: number, ow: number, c4: number, xRow: number, xImg: number): void;
   act_grad(dy: number, z: number, dz: number, db: number, pixels: number, m4: number, lo: number, hi: number): void;
   fake_quant(z: number, y: number, n4: number, tail: number, scale: number, step: number, qmin: number, qmax: number): void;
+  /** Index of an exported function, for {@link KernelTeam} calls. */
+  index(name: string): number;
+  /** Runs one call on this thread. */
+  call(fn: number, args: readonly number[]): void;
+  /** Helper threads (threaded tfjs build with more than one thread), or null. */
+  readonly team: KernelTeam | null;
 }
 
 const compiled = new Map<boolean, WasmModule>();
 const instances = new WeakMap<WasmMemory, SimdKernels>();
 
-/** The kernels bound to `memory` (compiled once per memory kind, instantiated once per memory). */
-export function simdKernels(memory: WasmMemory): SimdKernels {
+/**
+ * The kernels bound to `memory` (compiled once per memory kind, instantiated once per memory). With a shared
+ * memory and `threads` > 1, a team of threads − 1 helpers runs kernel call lists alongside this thread.
+ */
+export function simdKernels(memory: WasmMemory, threads = 1): SimdKernels {
   const have = instances.get(memory);
   if (have) return have;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const fns = kernelFunctions();
   let mod = compiled.get(shared);
   if (!mod) {
-    mod = new WA.Module(moduleBytes(kernelFunctions(), { shared }));
+    mod = new WA.Module(moduleBytes(fns, { shared }));
     compiled.set(shared, mod);
   }
   const ex = new WA.Instance(mod, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
+  const names = fns.map((f) => f.name);
+  const byIndex = names.map((n) => ex[n]);
+  const team =
+    shared && threads > 1 ? new KernelTeam(mod, memory, names, threads - 1, (fn, args) => byIndex[fn](...args)) : null;
   const k: SimdKernels = {
     bpf: (cb, mb) => ex[`bpf_${cb}x${mb}`],
     pool_grad_2x2: ex.pool_grad_2x2,
     act_grad: ex.act_grad,
     fake_quant: ex.fake_quant,
+    index: (name) => names.indexOf(name),
+    call: (fn, args) => byIndex[fn](...args),
+    team,
   };
   instances.set(memory, k);
   return k;
 }
-

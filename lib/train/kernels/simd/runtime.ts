@@ -16,6 +16,13 @@ export function simdDisabledReason(): string | null {
   return disabledReason;
 }
 
+let threads = 1;
+
+/** Threads our kernels may use (the backend's thread count; helpers exist only on a shared memory). */
+export function setKernelThreads(n: number): void {
+  threads = Math.max(1, Math.floor(n));
+}
+
 /** Turns the SIMD kernels off (`reason`) or back on (null): the kernels then take their fallback paths. */
 export function setSimdDisabled(reason: string | null): void {
   disabledReason = reason;
@@ -31,7 +38,7 @@ export function kernelsFor(backend: WasmBackendLike): SimdKernels | null {
     return null;
   }
   try {
-    return simdKernels(memory);
+    return simdKernels(memory, threads);
   } catch (err) {
     disabledReason = `SIMD kernel module rejected: ${err instanceof Error ? err.message : String(err)}`;
     return null;
