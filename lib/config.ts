@@ -44,12 +44,13 @@ export const trainingConfigSchema = z
   .object({
     epochs: z.number().int().min(1).default(1),
     /** Training images used (a seeded subset of the training split; 0 = all). */
-    trainSubset: z.number().int().min(0).default(8000),
+    trainSubset: z.number().int().min(0).default(6000),
     /** Validation images (carved from the training set by seed). */
-    valSubset: z.number().int().min(100).default(2000),
+    valSubset: z.number().int().min(100).default(1000),
     batchSize: z.number().int().min(1).max(4096).default(64),
     learningRate: z.number().positive().max(10).default(0.002),
-    batchNorm: z.boolean().default(true),
+    // Off by default: BatchNorm training runs on generic tfjs ops, several times slower than the fused conv path.
+    batchNorm: z.boolean().default(false),
     /** Training backend: auto (tfjs-node if installed, else wasm); `cpu` only when asked by name. */
     backend: z.enum(['auto', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
   })

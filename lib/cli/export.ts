@@ -30,8 +30,9 @@ function describe(m: ExportedModel): string {
   for (const s of m.verification.sets) {
     const expected = s.expectedAccuracy !== undefined ? `, recorded ${pct(s.expectedAccuracy)}` : '';
     lines.push(
-      `  ${s.name}: same class on ${pct(s.agreement)} of ${s.images}, max |Δlogit| ${s.maxAbsLogitDiff.toExponential(2)} ` +
-        `(tolerance ${s.logitTolerance.toExponential(2)}), accuracy ONNX ${pct(s.onnxAccuracy)} / ours ${pct(s.ourAccuracy)}${expected}`,
+      `  ${s.name}: same class on ${pct(s.agreement)} of ${s.images}, logits equal within float32 rounding on ${pct(s.exactFraction)}, ` +
+        `max |Δlogit| ${s.maxAbsLogitDiff.toExponential(2)} (tolerance ${s.logitTolerance.toExponential(2)}), ` +
+        `accuracy ONNX ${pct(s.onnxAccuracy)} / ours ${pct(s.ourAccuracy)}${expected}`,
     );
   }
   const c = m.checker;
@@ -49,7 +50,7 @@ export function register(program: Command): void {
     .option('--front', "export the run's Pareto front (summary.json) into the --out directory")
     .option('--out <path>', 'the .onnx file to write (a directory with --front)')
     .option('--test-images <n>', 'verify on this many test images (default: the whole test set)')
-    .option('--logit-tolerance <x>', `largest allowed logit difference, relative to 1 + max |logit| (default ${DEFAULT_VERIFY.logitTolerance})`)
+    .option('--logit-tolerance <x>', `largest allowed logit difference on any image, relative to 1 + max |logit| (default ${DEFAULT_VERIFY.logitTolerance}); see lib/onnx/verify.ts`)
     .option('--no-checker', 'do not run the ONNX checker (python3-onnx) even if installed')
     .option('--json', 'one JSON line per exported model on stdout')
     .action(async (flags: ExportFlags) => {
@@ -77,7 +78,7 @@ export function register(program: Command): void {
       } catch (err) {
         // Bad input names the flag it came from: exit code 2, nothing written.
         if (err instanceof HwnasError && err.code.startsWith('INPUT_')) {
-          const runLevel = ['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE'].includes(err.code);
+          const runLevel = ['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE', 'INPUT_UNSUPPORTED_SPACE'].includes(err.code);
           const where = err.code === 'INPUT_OUT' ? '--out' : select.kind === 'trial' && !runLevel ? '--trial' : '--run';
           throw new ConfigError([{ path: where, message: err.message }], 'hwnas export: bad arguments');
         }

@@ -245,6 +245,12 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   if (bad) throw new HwnasError('INPUT_OUT', bad);
   const run = loadRun(o.run, { warn });
   const space = new SearchSpace(run.record.space);
+  if (space.meta.family !== 'lu2019') {
+    throw new HwnasError(
+      'INPUT_UNSUPPORTED_SPACE',
+      `${run.dir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019-family networks (conv/pool chains with a dense head) can be exported`,
+    );
+  }
   const dataset = runDataset(run);
   const chosen: Chosen[] = selectTrials(run, o.select, warn).map((trial) => ({ trial, trained: loadTrialModel(run, space, trial) }));
   // ---- data and our own inference ----

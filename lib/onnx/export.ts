@@ -3,8 +3,8 @@
  *
  * Graph (input `input`: float32 NCHW [N, C, H, W], pixels k/255 as training sees them; output `logits` [N, classes]):
  *
- *   conv layer:  DequantizeLinear(int weights) → Conv(pads as TF 'same', stride 1) → [Mul(BatchNorm factor)]
- *                → Add(bias) → Relu → [Clip(0, genome max)] → QuantizeLinear → DequantizeLinear
+ *   conv layer:  DequantizeLinear(int weights) → Conv(pads as TF 'same', stride 1) → Add(bias)
+ *                → [BatchNorm: Sub, Mul, Cast, Div, Add, Cast] → Relu → [Clip(0, genome max)] → QuantizeLinear → DequantizeLinear
  *   maxpool:     MaxPool 2×2 / 2 (floor, as tfjs 'valid')
  *   dense:       Conv(DequantizeLinear(int weights), kernel = the whole H×W map) → Flatten → Add(float bias)
  *                (float weights: Flatten → Gemm)
@@ -25,13 +25,11 @@
  * values, which is exact for products of grid values (see verify.ts for what is and is not exact).
  * Biases stay float32 ({@link BIAS_QUANTIZATION}).
  *
- * BatchNorm (inference form, moving statistics) and the conv bias fold into one per-channel affine after
- * the convolution: with k_c = γ_c / √(σ²_c + ε), Mul by k_c then Add of (b_c − μ_c)·k_c + β_c. The weights
- * keep their integer codes and the pure scale 2^−F, so the convolution over grid values stays exact; folding
- * k_c into the weights (a per-channel DequantizeLinear scale) would put them off the grid and make every
- * convolution sum inexact, which flips activation codes at rounding boundaries far more often (measured:
- * 99.3 % agreement on random BatchNorm nets, against 100 % with the affine). Float genomes export as plain
- * float graphs, BatchNorm folded into the float weights and the Conv bias as usual.
+ * BatchNorm (inference form, moving statistics) of a fixed-point layer is NOT folded: after the exact
+ * convolution and the bias Add come Sub(μ), Mul(γ), Div(√(σ²+ε)), Add(β) in the arithmetic of our own
+ * inference (the last two in double, one rounding), so the activation quantizer sees bit-identical values
+ * (see batchNormNodes for the measurements that ruled folding out). The weights keep their integer codes and the pure scale 2^−F. Float genomes
+ * export as plain float graphs with BatchNorm folded into the float weights and the Conv bias as usual.
  *
  * Opset: 13 (IR 7) when every quantized tensor fits 8 bits; 21 (IR 10) when a 16-bit container is needed
  * (int16 QuantizeLinear/DequantizeLinear exist from opset 21).
@@ -165,6 +163,13 @@ function rawInts(values: ArrayLike<number>, c: Container): Uint8Array {
 
 function floatTensor(name: string, dims: number[], values: ArrayLike<number>, docString?: string): OnnxTensor {
   return { name, dims, dataType: DataType.FLOAT, rawData: rawFloat32(values), ...(docString ? { docString } : {}) };
+}
+
+function doubleTensor(name: string, dims: number[], values: ArrayLike<number>, docString?: string): OnnxTensor {
+  const buf = new Uint8Array(values.length * 8);
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < values.length; i++) dv.setFloat64(i * 8, values[i], true);
+  return { name, dims, dataType: DataType.DOUBLE, rawData: buf, ...(docString ? { docString } : {}) };
 }
 
 function intTensor(name: string, dims: number[], values: ArrayLike<number>, c: Container, docString?: string): OnnxTensor {
@@ -330,19 +335,53 @@ function foldBatchNorm(trained: TrainedModel, w: Map<string, NamedArray>, layer:
   return { k, b };
 }
 
+/**
+ * BatchNorm of a fixed-point layer, unfolded, in the exact arithmetic of our own inference's kernel (the
+ * tfjs wasm backend's FusedBatchNorm): (x − μ)·γ in float32, then ÷ √(σ² + ε) (a float32 per channel) and
+ * + β in double, rounded to float32 once — determined by experiment, bit-exact on 160,000 values, where
+ * evaluating every step in float32 differed in 27 % of them (by 1 ulp, and more near zero). So the graph is
+ * Sub, Mul (float32), Cast to double, Div, Add (double), Cast to float32, and the activation quantizer that
+ * follows sees the values training saw. Folding BatchNorm instead (γ/√(σ²+ε) into the weights, or one Mul
+ * and Add) rounds differently, and a value that lands on the other side of a rounding boundary moves an
+ * activation code by one step (measured: flips in 3 of 20 random BatchNorm nets × 2,000 MNIST images).
+ */
+function batchNormNodes(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, x: string): string {
+  const n = layer.filters;
+  const gamma = need(w, `${layer.name}/gamma`, [n]);
+  const beta = need(w, `${layer.name}/beta`, [n]);
+  const mean = need(w, `${layer.name}/moving_mean`, [n]);
+  const variance = need(w, `${layer.name}/moving_variance`, [n]);
+  // √(σ² + ε) as the kernel computes it, in float32: fround of the double result is the correctly rounded
+  // float32 result for + and √ (double has more than 2·24 + 2 bits).
+  const eps = Math.fround(trained.bnEpsilon);
+  const std = Float32Array.from(variance, (v, c) => {
+    const s = Math.fround(Math.sqrt(Math.fround(v + eps)));
+    if (!(s > 0)) throw new HwnasError('INPUT_BAD_MODEL', `${layer.name}: BatchNorm variance + ε is not positive in channel ${c}`);
+    return s;
+  });
+  const p = `${layer.name}/bn`;
+  g.inits.push(
+    floatTensor(`${p}_mean`, [n, 1, 1], mean, 'BatchNorm moving mean μ'),
+    floatTensor(`${p}_gamma`, [n, 1, 1], gamma, 'BatchNorm scale γ'),
+    doubleTensor(`${p}_std`, [n, 1, 1], std, 'BatchNorm √(moving variance σ² + ε), a float32 value'),
+    doubleTensor(`${p}_beta`, [n, 1, 1], beta, 'BatchNorm offset β, a float32 value'),
+  );
+  g.node('Sub', `${p}_sub`, [x, `${p}_mean`], [`${p}_centered`]);
+  g.node('Mul', `${p}_mul`, [`${p}_centered`, `${p}_gamma`], [`${p}_scaled`]);
+  g.node('Cast', `${p}_to_double`, [`${p}_scaled`], [`${p}_scaled_f64`], [int('to', DataType.DOUBLE)]);
+  g.node('Div', `${p}_div`, [`${p}_scaled_f64`, `${p}_std`], [`${p}_normalized_f64`]);
+  g.node('Add', `${p}_add`, [`${p}_normalized_f64`, `${p}_beta`], [`${p}_out_f64`]);
+  g.node('Cast', `${p}_to_float`, [`${p}_out_f64`], [`${p}_out`], [int('to', DataType.FLOAT)], 'BatchNorm output, rounded to float32 once as in training');
+  return `${p}_out`;
+}
+
 function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, li: number, x: string): string {
   const K = layer.kernel;
   const cin = layer.inShape[2];
   const cout = layer.filters;
   const q = trained.quantization.layers[li];
   const kernel = need(w, `${layer.name}/kernel`, [K, K, cin, cout]);
-  let bias: Float32Array | Float64Array = need(w, `${layer.name}/bias`, [cout]);
-  let factors: Float64Array | null = null;
-  if (trained.batchNorm) {
-    const folded = foldBatchNorm(trained, w, layer, bias as Float32Array);
-    factors = folded.k;
-    bias = folded.b;
-  }
+  const bias = need(w, `${layer.name}/bias`, [cout]);
   // HWIO → OIHW.
   const oihw = (values: ArrayLike<number>, scaleOf: (o: number) => number): number[] => {
     const out = new Array<number>(values.length);
@@ -362,34 +401,26 @@ function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedAr
   const after = K - 1 - before;
   const convAttrs = [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', [before, before, after, after]), ints('dilations', [1, 1]), int('group', 1)];
   const biasName = `${layer.name}/bias`;
-  const foldedDoc = 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β';
   let preact: string;
   if (isFloatFormat(q.weight)) {
     // Float weights: the usual folding, BatchNorm into the weights and the Conv's own bias.
+    const folded = trained.batchNorm ? foldBatchNorm(trained, w, layer, bias) : null;
     const weight = `${layer.name}/weight`;
-    g.inits.push(floatTensor(weight, dims, oihw(kernel, (o) => (factors ? factors[o] : 1)), factors ? 'float weights with BatchNorm folded in' : undefined));
-    g.inits.push(floatTensor(biasName, [cout], bias, factors ? foldedDoc : undefined));
+    g.inits.push(floatTensor(weight, dims, oihw(kernel, (o) => (folded ? folded.k[o] : 1)), folded ? 'float weights with BatchNorm folded in' : undefined));
+    g.inits.push(floatTensor(biasName, [cout], folded ? folded.b : bias, folded ? 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β' : undefined));
     g.node('Conv', `${layer.name}/conv`, [x, weight, biasName], [`${layer.name}/conv`], convAttrs);
     preact = `${layer.name}/conv`;
   } else {
-    // Fixed-point weights keep their integer codes and scale 2^−F, so the Conv over grid values is exact;
-    // BatchNorm and the bias become one per-channel affine after it (Mul by γ/√(σ²+ε), Add of the folded
-    // bias). Folding γ/√(σ²+ε) into the weights instead would put them off the grid and make every
-    // convolution sum inexact. The bias is an Add, not Conv's third input, because onnxruntime's optimizer
-    // (from level 'basic') rewrites a float Conv bias whose inputs are dequantized into int32 on the grid
-    // 2^−(Fa+Fw), which would change what the model computes; our biases are float32 as in training.
+    // Fixed-point weights keep their integer codes and scale 2^−F, so the Conv over grid values is exact.
+    // The bias is an Add, not Conv's third input: onnxruntime's optimizer (from level 'basic') rewrites a
+    // float Conv bias whose inputs are dequantized into int32 on the grid 2^−(Fa+Fw), which would change
+    // what the model computes; our biases are float32 as in training.
     const weight = g.dequantizedWeight(layer.name, q.weight, oihw(quantizeToCodes(kernel, q.weight), () => 1), dims);
     g.node('Conv', `${layer.name}/conv`, [x, weight], [`${layer.name}/conv`], convAttrs);
-    let y = `${layer.name}/conv`;
-    if (factors) {
-      const scaleName = `${layer.name}/bn_scale`;
-      g.inits.push(floatTensor(scaleName, [cout, 1, 1], factors, 'BatchNorm factor γ/√(σ²+ε) per output channel'));
-      g.node('Mul', `${layer.name}/bn_mul`, [y, scaleName], [`${layer.name}/bn_scaled`]);
-      y = `${layer.name}/bn_scaled`;
-    }
-    g.inits.push(floatTensor(biasName, [cout, 1, 1], bias, factors ? foldedDoc : 'float32 bias'));
-    g.node('Add', `${layer.name}/bias_add`, [y, biasName], [`${layer.name}/preact`]);
-    preact = `${layer.name}/preact`;
+    g.inits.push(floatTensor(biasName, [cout, 1, 1], bias, 'float32 bias'));
+    g.node('Add', `${layer.name}/bias_add`, [`${layer.name}/conv`, biasName], [`${layer.name}/biased`]);
+    preact = `${layer.name}/biased`;
+    if (trained.batchNorm) preact = batchNormNodes(g, trained, w, layer, preact);
   }
   g.node('Relu', `${layer.name}/relu`, [preact], [`${layer.name}/relu`]);
   if (isFloatFormat(q.activation)) return `${layer.name}/relu`;
@@ -493,7 +524,7 @@ export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {
     rounding: ROUNDING,
     bias: BIAS_QUANTIZATION,
     input: 'float32 NCHW, pixels k/255 (not re-quantized)',
-    batchNormFolded: trained.batchNorm,
+    batchNorm: trained.batchNorm ? 'unfolded after fixed-point convolutions (exact order of our inference); folded into float weights' : 'none',
     float,
     tensors: g.quantized,
   };

@@ -21,6 +21,7 @@ export const DataType = {
   INT16: 5,
   INT32: 6,
   INT64: 7,
+  DOUBLE: 11,
 } as const;
 export type DataTypeName = keyof typeof DataType;
 

@@ -6,17 +6,22 @@
  *
  * What is exact and what is not. Weights and activations are on power-of-two grids, so every convolution
  * over quantized activations sums exact products (exact whatever the summation order, while the sums stay
- * within float32's 24-bit mantissa, which these widths do); the activation quantizers then see identical
- * values and produce identical codes. Float32 rounding enters in three places: the first convolution (its
- * input pixels k/255 are not on a power-of-two grid), the float bias addition (tfjs's fused convolution
- * starts its sums from the bias; ONNX adds it after), and BatchNorm (tfjs computes (z − μ)·γ/√(σ²+ε) + β,
- * the export z·k + b'). These differ by a few ulps; they change an activation code only when a value lies
- * within those ulps of a rounding boundary. Hence the checks:
+ * within float32's 24-bit mantissa, which these widths do); BatchNorm is exported in the arithmetic of our
+ * inference's kernel (export.ts), so the activation quantizers see identical values and produce identical
+ * codes. Float32 rounding still differs in two places: the first convolution (its input pixels k/255 are not
+ * on a power-of-two grid, and the two runtimes sum in different orders) and the bias of a convolution
+ * without BatchNorm (tfjs's fused convolution starts its sums from the bias; ONNX adds it after). These
+ * differ by an ulp or so, and move an activation code by one step only where a value lies within that ulp of
+ * a rounding boundary — rare, but then the step propagates to the logits. Measured on 60 random lu2019-mnist
+ * networks (half with BatchNorm) × 2,000 MNIST test images: 57 bit-for-bit equal up to float rounding of the
+ * logits (≤ 2e-6), 3 with such a flip on 3–10 images (≤ 0.5 %), the largest logit difference then 3.1 % of
+ * (1 + max |logit|), the predicted class the same on every image. Hence the checks:
  *   - the predicted class agrees on ≥ `minAgreement` (default 99.9 %) of the images;
- *   - the largest logit difference is ≤ `logitTolerance` × (1 + the largest |logit|) (default 1e-4): two
- *     orders of magnitude above float32 rounding (measured ≤ 1e-6 at logits up to 24), far below what a
- *     wrong layout, scale or rounding causes (≥ 1e-2); a rare one-step flip of an activation code fails
- *     it, and the report says how many images differ beyond rounding (`inexactImages`);
+ *   - the logits agree within float32 rounding, `exactTolerance` × (1 + max |logit|) (default 1e-5), on
+ *     ≥ `minExact` of the images (default 99 %): a wrong layout, scale, rounding or bias breaks this on
+ *     nearly every image;
+ *   - the largest logit difference on any image is ≤ `logitTolerance` × (1 + max |logit|) (default 0.1):
+ *     room for a few one-step flips, not for a different function;
  *   - where the accuracy measured after training is known for the same images, the ONNX model's accuracy
  *     is within `accuracyTolerance` (default 0.001) of it.
  */
@@ -41,6 +46,8 @@ export interface VerifyImages {
 /** Thresholds of a verification (see the module comment). */
 export interface VerifyOptions {
   readonly minAgreement?: number;
+  readonly exactTolerance?: number;
+  readonly minExact?: number;
   readonly logitTolerance?: number;
   readonly accuracyTolerance?: number;
   /** Images per onnxruntime / tfjs batch (default 500). */
@@ -49,7 +56,7 @@ export interface VerifyOptions {
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
 }
 
-export const DEFAULT_VERIFY = { minAgreement: 0.999, logitTolerance: 1e-4, accuracyTolerance: 0.001, batchSize: 500 } as const;
+export const DEFAULT_VERIFY = { minAgreement: 0.999, exactTolerance: 1e-5, minExact: 0.99, logitTolerance: 0.1, accuracyTolerance: 0.001, batchSize: 500 } as const;
 
 /** The comparison of two sets of logits on one set of images. */
 export interface LogitComparison {
@@ -61,7 +68,7 @@ export interface LogitComparison {
   readonly maxAbsLogitDiff: number;
   /** max |logit| of our own inference (the scale of the tolerance). */
   readonly maxAbsLogit: number;
-  /** Images whose logits differ by more than float32 rounding (1e-5 × (1 + max |logit|)). */
+  /** Images whose logits differ by more than float32 rounding (`exactTolerance` × (1 + max |logit|)). */
   readonly inexactImages: number;
   readonly onnxAccuracy: number;
   readonly ourAccuracy: number;
@@ -70,8 +77,11 @@ export interface LogitComparison {
 /** The verification of one image set. */
 export interface SetVerification extends LogitComparison {
   readonly name: string;
-  /** The logit tolerance in absolute terms: logitTolerance × (1 + maxAbsLogit). */
+  /** The tolerances in absolute terms: exactTolerance × (1 + maxAbsLogit), logitTolerance × (1 + maxAbsLogit). */
+  readonly exactTolerance: number;
   readonly logitTolerance: number;
+  /** Fraction of images whose logits agree within float32 rounding. */
+  readonly exactFraction: number;
   readonly expectedAccuracy?: number;
   readonly expectedFrom?: string;
   readonly pass: boolean;
@@ -83,7 +93,13 @@ export interface SetVerification extends LogitComparison {
 export interface Verification {
   readonly pass: boolean;
   readonly sets: readonly SetVerification[];
-  readonly thresholds: { readonly minAgreement: number; readonly logitTolerance: number; readonly accuracyTolerance: number };
+  readonly thresholds: {
+    readonly minAgreement: number;
+    readonly exactTolerance: number;
+    readonly minExact: number;
+    readonly logitTolerance: number;
+    readonly accuracyTolerance: number;
+  };
   /** onnxruntime-node version and the graph optimization level used. */
   readonly runtime: string;
   readonly ms: number;
@@ -96,13 +112,20 @@ function argmax(v: Float32Array, offset: number, n: number): number {
 }
 
 /** Compares ONNX logits with ours, [count × classes] each. Pure; exported for tests. */
-export function compareLogits(ours: Float32Array, onnx: Float32Array, labels: ArrayLike<number>, count: number, classes: number): LogitComparison {
+export function compareLogits(
+  ours: Float32Array,
+  onnx: Float32Array,
+  labels: ArrayLike<number>,
+  count: number,
+  classes: number,
+  exactTolerance: number = DEFAULT_VERIFY.exactTolerance,
+): LogitComparison {
   if (ours.length !== count * classes || onnx.length !== count * classes) {
     throw new RangeError(`expected ${count}×${classes} logits, got ${ours.length} (ours) and ${onnx.length} (ONNX)`);
   }
   let maxAbsLogit = 0;
   for (let i = 0; i < ours.length; i++) maxAbsLogit = Math.max(maxAbsLogit, Math.abs(ours[i]));
-  const rounding = 1e-5 * (1 + maxAbsLogit);
+  const rounding = exactTolerance * (1 + maxAbsLogit);
   let agreeing = 0;
   let maxAbsLogitDiff = 0;
   let inexactImages = 0;
@@ -187,6 +210,8 @@ export async function verifyExport(
 ): Promise<Verification> {
   const t0 = performance.now();
   const minAgreement = options.minAgreement ?? DEFAULT_VERIFY.minAgreement;
+  const exactTolerance = options.exactTolerance ?? DEFAULT_VERIFY.exactTolerance;
+  const minExact = options.minExact ?? DEFAULT_VERIFY.minExact;
   const logitTolerance = options.logitTolerance ?? DEFAULT_VERIFY.logitTolerance;
   const accuracyTolerance = options.accuracyTolerance ?? DEFAULT_VERIFY.accuracyTolerance;
   const batchSize = options.batchSize ?? DEFAULT_VERIFY.batchSize;
@@ -198,11 +223,18 @@ export async function verifyExport(
     for (const set of sets) {
       const theirs = await onnxLogits(session, set.images, set.count, [C, H, W], classes, batchSize);
       const ours = ourLogits(trained, set.images, set.count, batchSize);
-      const cmp = compareLogits(ours, theirs, set.labels, set.count, classes);
+      const cmp = compareLogits(ours, theirs, set.labels, set.count, classes, exactTolerance);
       const tol = logitTolerance * (1 + cmp.maxAbsLogit);
+      const exactFraction = cmp.images > 0 ? 1 - cmp.inexactImages / cmp.images : NaN;
       const failures: string[] = [];
       if (!(cmp.agreement >= minAgreement)) {
         failures.push(`${set.name}: same predicted class on ${(cmp.agreement * 100).toFixed(2)} % of ${cmp.images} images (< ${(minAgreement * 100).toFixed(2)} %)`);
+      }
+      if (!(exactFraction >= minExact)) {
+        failures.push(
+          `${set.name}: logits agree within float32 rounding (${(exactTolerance * (1 + cmp.maxAbsLogit)).toExponential(2)}) on only ` +
+            `${(exactFraction * 100).toFixed(2)} % of ${cmp.images} images (< ${(minExact * 100).toFixed(2)} %)`,
+        );
       }
       if (!(cmp.maxAbsLogitDiff <= tol)) {
         failures.push(
@@ -219,7 +251,9 @@ export async function verifyExport(
       results.push({
         name: set.name,
         ...cmp,
+        exactTolerance: exactTolerance * (1 + cmp.maxAbsLogit),
         logitTolerance: tol,
+        exactFraction,
         ...(set.expectedAccuracy !== undefined ? { expectedAccuracy: set.expectedAccuracy } : {}),
         ...(set.expectedFrom ? { expectedFrom: set.expectedFrom } : {}),
         pass: failures.length === 0,
@@ -233,7 +267,7 @@ export async function verifyExport(
   return {
     pass: results.every((r) => r.pass),
     sets: results,
-    thresholds: { minAgreement, logitTolerance, accuracyTolerance },
+    thresholds: { minAgreement, exactTolerance, minExact, logitTolerance, accuracyTolerance },
     runtime: `onnxruntime-node ${onnxRuntimeVersion()} (graph optimization: ${level})`,
     ms: performance.now() - t0,
   };

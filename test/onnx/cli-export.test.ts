@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { decodeModel, metadataValue } from '../../lib/onnx/proto.js';
 import { compareLogits, ourLogits, onnxLogits } from '../../lib/onnx/verify.js';
+import { vectorSpace } from '../../lib/space/index.js';
 import type { FinishedTrial } from '../../lib/study/trial.js';
 import { initTrainingBackend } from '../../lib/train/backend.js';
 import { loadDataset, toFloat } from '../../lib/train/datasets/registry.js';
@@ -65,6 +66,10 @@ beforeAll(async () => {
   ]);
 }, 300_000);
 
+afterAll(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
 function meta(file: string): Record<string, string> {
   const m = decodeModel(fs.readFileSync(file));
   return Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
@@ -80,7 +85,8 @@ async function expectComputesTrained(file: string, trial: number, images = 300):
   await session.release();
   const c = compareLogits(ourLogits(trained, x, ds.count), theirs, ds.labels, ds.count, 10);
   expect(c.agreement).toBeGreaterThanOrEqual(0.999);
-  expect(c.maxAbsLogitDiff).toBeLessThanOrEqual(1e-4 * (1 + c.maxAbsLogit));
+  expect(c.inexactImages / c.images).toBeLessThanOrEqual(0.01);
+  expect(c.maxAbsLogitDiff).toBeLessThanOrEqual(0.1 * (1 + c.maxAbsLogit));
   expect(c.onnxAccuracy).toBeGreaterThan(0.3); // trained, not noise (10 classes: 0.1)
 }
 
@@ -95,7 +101,7 @@ describe('hwnas export (a real small run)', () => {
     expect(JSON.parse(m['hwnas.genome'])).toEqual(trials[0].genome);
     expect(m['hwnas.dataset']).toBe('mnist');
     expect(m['hwnas.trial']).toBe('0');
-    expect(m['hwnas.space']).toBe('lu2019-mnist');
+    expect(m['hwnas.space']).toBe('onnx-test-mnist');
     const hw = JSON.parse(m['hwnas.hardware']);
     expect(hw).toMatchObject({ model: 'lu2019-pipeline', device: 'ep4ce115', metrics: { luts: 30000, throughput: 1000, cycles: 5000 } });
     expect(hw.metrics.accuracy).toBeUndefined();
@@ -105,7 +111,7 @@ describe('hwnas export (a real small run)', () => {
     // The recorded validation accuracy is reproduced exactly by the ONNX model on the same 500 images.
     expect(acc['onnx mnist/val']).toBeCloseTo(trials[0].metrics.accuracy, 10);
     const q = JSON.parse(m['hwnas.quantization']);
-    expect(q.batchNormFolded).toBe(true);
+    expect(q.batchNorm).toMatch(/^unfolded/);
     expect(q.tensors).toHaveLength(5);
     const v = JSON.parse(m['hwnas.verification']);
     expect(v.pass).toBe(true);
@@ -191,6 +197,21 @@ describe('hwnas export (a real small run)', () => {
       expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--out: .*file is a file; --front writes/)]);
       expect(listFiles(dir)).toEqual(['file']);
     });
+  });
+
+  it('refuses a run whose space has no exportable networks', async () => {
+    const copy = path.join(root, 'runs', 'vector');
+    fs.cpSync(run, copy, { recursive: true });
+    const journal = path.join(copy, 'journal.jsonl');
+    const lines = fs.readFileSync(journal, 'utf8').split('\n');
+    const create = JSON.parse(lines[0]);
+    create.study.space = vectorSpace('toy', 2).toJSON();
+    fs.writeFileSync(journal, [JSON.stringify(create), ...lines.slice(1)].join('\n'));
+    const dir = fs.mkdtempSync(path.join(root, 'bad-'));
+    const r = await cli('--run', copy, '--trial', '0', '--out', path.join(dir, 'm.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--run: .* searched space "toy" \(family "vector"\): only lu2019-family networks/);
+    expect(listFiles(dir)).toEqual([]);
   });
 
   it('does not write a model that fails verification (the recorded accuracy is not reproduced)', async () => {

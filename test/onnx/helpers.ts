@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { checkOnnxFile, type CheckerResult } from '../../lib/onnx/checker.js';
 import { Rng } from '../../lib/rng.js';
-import { presetSpace } from '../../lib/space/index.js';
+import { LU2019_MNIST, lu2019Space } from '../../lib/space/presets/lu2019.js';
 import type { Genome } from '../../lib/space/genome.js';
 import type { SearchSpace } from '../../lib/space/search-space.js';
 import { JOURNAL_VERSION, type StudyEvent } from '../../lib/study/events.js';
@@ -17,8 +17,13 @@ import { QuantizedCnn, type TrainedModel } from '../../lib/train/build-model.js'
 import { saveTrainedModel, trialModelDir } from '../../lib/train/model-store.js';
 import { trainGenome } from '../../lib/train/train.js';
 
-export const quantSpace = presetSpace('lu2019-mnist');
-export const floatSpace = presetSpace('lu2019-mnist-float');
+/**
+ * lu2019-family MNIST spaces of our own (the preset's filter and kernel choices may change): filters
+ * {8, 16, 24, 32}, kernels {1, 3, 5, 7}, depth 1–4, the paper's bit ranges.
+ */
+const TEST_MNIST = { ...LU2019_MNIST, filters: [8, 16, 24, 32], kernels: [1, 3, 5, 7] };
+export const quantSpace = lu2019Space({ ...TEST_MNIST, name: 'onnx-test-mnist' });
+export const floatSpace = lu2019Space({ ...TEST_MNIST, name: 'onnx-test-mnist-float', quantization: 'float' });
 
 export interface Bits {
   readonly wInt: number;
