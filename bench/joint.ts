@@ -22,7 +22,7 @@ import { datasetStatus } from '../lib/train/datasets/registry.js';
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
 const TRAINED = env('BENCH_TRAINED', 8);
 const SEEDS = Array.from({ length: env('BENCH_SEEDS', 1) }, (_, i) => i + 1);
-const TRAIN_SUBSET = env('BENCH_TRAIN_SUBSET', 2000);
+const TRAIN_SUBSET = env('BENCH_TRAIN_SUBSET', 3000);
 const SPEEDUP_TRIALS = env('BENCH_SPEEDUP_TRIALS', 24);
 const DATASETS = (process.env.BENCH_DATASETS ?? 'mnist,cifar10').split(',');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hwnas-bench-joint-'));
@@ -89,7 +89,7 @@ async function accuracyCases(dataset: 'mnist' | 'cifar10'): Promise<void> {
 async function speedupCase(): Promise<void> {
   const sc = searchConfigSchema.parse({
     dataset: 'mnist',
-    hardware: SPECS.mnist[0],
+    hardware: { luts: SPECS.mnist[0].luts, throughput: SPECS.mnist[0].throughput },
     training: { trainSubset: TRAIN_SUBSET, valSubset: 500, epochs: 1 },
     strategy: { name: 'random', options: { batchSize: 4 } },
     seed: 7,

@@ -28,8 +28,15 @@
  * BatchNorm (inference form, moving statistics) of a fixed-point layer is NOT folded: after the exact
  * convolution and the bias Add come Sub(μ), Mul(γ), Div(√(σ²+ε)), Add(β) in the arithmetic of our own
  * inference (the last two in double, one rounding), so the activation quantizer sees bit-identical values
- * (see batchNormNodes for the measurements that ruled folding out). The weights keep their integer codes and the pure scale 2^−F. Float genomes
- * export as plain float graphs with BatchNorm folded into the float weights and the Conv bias as usual.
+ * (see batchNormNodes for the measurements that ruled folding out). The weights keep their integer codes
+ * and the pure scale 2^−F. Float genomes export as plain float graphs, BatchNorm folded into the float
+ * weights and the Conv bias as usual.
+ *
+ * Two shapes are chosen because onnxruntime's default graph optimizations would otherwise change the
+ * function (found by the verification): a float bias is a separate Add, not Conv's third input (ORT turns a
+ * float bias of a Conv over dequantized inputs into int32 on the grid 2^−(Fa+Fw)); and the dense layer is a
+ * full-window Conv, not MatMul/Gemm (ORT rewrites DequantizeLinear → MatMul/Gemm into MatMulNBits, which
+ * quantizes the activations on the fly and rounds the bias).
  *
  * Opset: 13 (IR 7) when every quantized tensor fits 8 bits; 21 (IR 10) when a 16-bit container is needed
  * (int16 QuantizeLinear/DequantizeLinear exist from opset 21).

@@ -10,7 +10,7 @@
  * inference's kernel (export.ts), so the activation quantizers see identical values and produce identical
  * codes. Float32 rounding still differs in two places: the first convolution (its input pixels k/255 are not
  * on a power-of-two grid, and the two runtimes sum in different orders) and the bias of a convolution
- * without BatchNorm (tfjs's fused convolution starts its sums from the bias; ONNX adds it after). These
+ * without BatchNorm (tfjs's fused convolution adds it inside its sums; the export adds it after them). These
  * differ by an ulp or so, and move an activation code by one step only where a value lies within that ulp of
  * a rounding boundary — rare, but then the step propagates to the logits. Measured on 60 random lu2019-mnist
  * networks (half with BatchNorm) × 2,000 MNIST test images: 57 bit-for-bit equal up to float rounding of the

@@ -111,9 +111,11 @@ async function runStudy(
   sub: string,
 ): Promise<FinishedTrial[]> {
   const dir = path.join(ctx.dir, sub);
+  // The hypervolume spec is for the joint objectives; the accuracy-only NAS phase has none.
+  const hv = objectives === ctx.objectives ? ctx.hypervolume : null;
   const storage = JournalStorage.open(dir);
-  const study = await createStudy({ space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, storage, meta: { kind: 'baseline-phase', phase: sub, hypervolume: ctx.hypervolume } });
-  const evaluator = new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune });
+  const study = await createStudy({ space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, storage, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv } });
+  const evaluator = new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune });
   try {
     // The trial cap stops a search whose children are all infeasible (nothing trained) from running forever.
     await study.optimize({
@@ -123,7 +125,7 @@ async function runStudy(
       signal: ctx.signal,
     });
     const trials = study.finishedTrials();
-    writeJsonAtomic(path.join(dir, 'summary.json'), { ...summarizeTrials(trials, objectives, ctx.hypervolume), twoStage: evaluator.stats });
+    writeJsonAtomic(path.join(dir, 'summary.json'), { ...summarizeTrials(trials, objectives, hv), twoStage: evaluator.stats });
     return trials;
   } finally {
     await study.close();

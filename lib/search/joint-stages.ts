@@ -19,8 +19,8 @@ import { threadsPerWorker } from '../train/backend.js';
 export interface JointStages {
   readonly hardware: HardwareStage;
   readonly training: TrainingStage;
-  /** The same training, saving trained models under another run directory (baselines run several studies). */
-  trainingIn(runDir: string): TrainingStage;
+  /** The same training for genomes of `space`, saving models under another run directory (baselines run several studies). */
+  trainingIn(runDir: string, space: SearchSpace): TrainingStage;
   readonly trainConcurrency: number;
   /** One line for the progress display, e.g. `lu2019-pipeline on ep4ce115; training: 2 workers`. */
   readonly description: string;
@@ -104,7 +104,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     // Mapping in-process: one DP takes well under a millisecond, less than a round trip to a worker.
     hardware: new ModelHardwareStage({ space, spec: specInput, model }),
     training: new PoolTrainingStage(tp.pool, base, out),
-    trainingIn: (dir) => new PoolTrainingStage(tp.pool, base, dir),
+    trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir),
     trainConcurrency: tp.workers,
     description: `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
     close: async () => {

@@ -18,11 +18,13 @@ export function restrictSpace(space: SearchSpace, fixed: Readonly<Record<string,
     }
   }
   if (issues.length > 0) throw new ConfigError(issues, `cannot restrict space "${space.name}"`);
-  const genes: Gene[] = space.genes.map((g) =>
-    Object.hasOwn(fixed, g.name)
-      ? { name: g.name, group: g.group, kind: 'choice', choices: [fixed[g.name]], ...(g.when ? { when: g.when } : {}) }
-      : g,
-  );
+  const genes: Gene[] = space.genes.map((g): Gene => {
+    if (!Object.hasOwn(fixed, g.name)) return g;
+    const v = fixed[g.name];
+    // Ordinal genes keep their kind (other genes' `when` may refer to them); the rest become one-value choices.
+    if (g.kind === 'int' || g.kind === 'bits') return { ...g, min: v as number, max: v as number };
+    return { name: g.name, group: g.group, kind: 'choice', choices: [v], ...(g.when ? { when: g.when } : {}) };
+  });
   return new SearchSpace({ name, genes, meta: { ...space.meta, restrictedFrom: space.name } });
 }
 

@@ -270,7 +270,9 @@ export class Study {
         const finished = this.finishedTrials();
         const trained = finished.filter((t) => t.timings?.train !== undefined).length;
         if (shouldStop(termination, finished.length, performance.now() - started, trained)) break;
-        const n = Math.min(Math.max(this.strategy.batchSize, concurrency), trialsLeft(termination, this.trialList.length));
+        // With a trained-children budget, never ask more than could still be trained: the budget is exact.
+        const trainedLeft = termination.trained === undefined ? Infinity : termination.trained - trained;
+        const n = Math.min(Math.max(this.strategy.batchSize, concurrency), trialsLeft(termination, this.trialList.length), trainedLeft);
         if (n <= 0) break;
         batch = await this.ask(n);
       }
