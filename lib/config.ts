@@ -42,9 +42,9 @@ export const hardwareConfigSchema = z
 /** Proxy training of each feasible child. */
 export const trainingConfigSchema = z
   .object({
-    epochs: z.number().int().min(1).default(1),
+    epochs: z.number().int().min(1).default(2),
     /** Training images used (a seeded subset of the training split; 0 = all). */
-    trainSubset: z.number().int().min(0).default(6000),
+    trainSubset: z.number().int().min(0).default(10000),
     /** Validation images (carved from the training set by seed). */
     valSubset: z.number().int().min(100).default(1000),
     batchSize: z.number().int().min(1).max(4096).default(64),

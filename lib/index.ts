@@ -72,3 +72,11 @@ export { runJointSearch, JOINT_OBJECTIVES } from './search/run-joint.js';
 export { runProblemSearch } from './search/run-problem.js';
 export { runMethod, METHODS, type Method, type MethodResult } from './search/baselines.js';
 export { runCompare, compareConfigSchema, parseCompareConfig, type CompareConfig } from './search/compare.js';
+
+// ONNX export and the report
+export { buildOnnxModel } from './onnx/export.js';
+export { exportRun } from './onnx/export-run.js';
+export { verifyExport } from './onnx/verify.js';
+export { checkOnnxFile } from './onnx/checker.js';
+export { renderReport, type ReportOptions } from './report/html.js';
+export { loadRun } from './report/load.js';

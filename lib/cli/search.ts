@@ -11,7 +11,10 @@ import { PROBLEM_NAMES } from '../../problems/index.js';
 import { STRATEGY_NAMES } from '../../strategies/registry.js';
 import { checkRunDir, defaultRunDir } from '../search/run-dir.js';
 import { runProblemSearch } from '../search/run-problem.js';
-import { runJointSearch, readRunConfig } from '../search/run-joint.js';
+import { jointSpace, runJointSearch, readRunConfig } from '../search/run-joint.js';
+import { decodeArchitecture, decodeQuantization } from '../space/decode.js';
+import type { Genome } from '../space/genome.js';
+import type { SearchSpace } from '../space/search-space.js';
 import type { StudySummary } from '../study/summary.js';
 import { FlagReader } from './flags.js';
 import type { ProgressMode } from './progress.js';
@@ -100,7 +103,19 @@ export function resolveSearchConfig(f: SearchFlags): SearchConfig {
   }
 }
 
-function printSummary(s: StudySummary, out: string, json: boolean): void {
+/** One design's quantization in a few characters per layer: `L1 w3.1 a1.5` (integer.fraction bits). */
+function bitsPerLayer(space: SearchSpace, genome: Genome): string {
+  const arch = decodeArchitecture(space, genome);
+  const q = decodeQuantization(space, genome);
+  if (q.float) return 'float32';
+  return arch.layers
+    .map((l, i) => ({ l, q: q.layers[i] }))
+    .filter(({ q }) => q.weight)
+    .map(({ l, q }) => `${l.name} w${q.weight!.intBits}.${q.weight!.fracBits}${q.activation ? ` a${q.activation.intBits}.${q.activation.fracBits}` : ''}`)
+    .join(' | ');
+}
+
+function printSummary(s: StudySummary, out: string, json: boolean, space: SearchSpace | null): void {
   if (json) {
     process.stdout.write(JSON.stringify({ event: 'summary', out, ...s }) + '\n');
     return;
@@ -109,11 +124,24 @@ function printSummary(s: StudySummary, out: string, json: boolean): void {
   const lines = [
     `trials ${s.trials} (complete ${s.complete}, infeasible ${s.infeasible}, failed ${s.failed})`,
     `hypervolume ${s.hypervolume === null ? '—' : s.hypervolume.toFixed(4)}`,
-    `Pareto front (${s.pareto.length} designs):`,
-    ...s.pareto.slice(0, 20).map((p) => `  #${p.number}  ${s.objectives.map((o) => `${o.metric}=${fmt(p.metrics[o.metric])}`).join('  ')}  ${p.key}`),
-    ...(s.pareto.length > 20 ? [`  … ${s.pareto.length - 20} more in ${out}/summary.json`] : []),
-    `written: ${out}/journal.jsonl, ${out}/summary.json`,
   ];
+  if (space && s.objectives.some((o) => o.metric === 'accuracy')) {
+    // The joint search: the best feasible designs first, as a designer reads them.
+    const best = [...s.pareto].sort((a, b) => b.metrics.accuracy - a.metrics.accuracy).slice(0, 10);
+    lines.push(`best feasible designs (Pareto front: ${s.pareto.length}):`);
+    lines.push('  trial  accuracy  img/s     LUTs    layers  bits per layer (w = weights, a = activations; int.frac)');
+    for (const p of best) {
+      const depth = decodeArchitecture(space, p.genome).layers.filter((l) => l.kind === 'conv').length;
+      lines.push(
+        `  #${String(p.number).padEnd(5)} ${(p.metrics.accuracy * 100).toFixed(2).padStart(6)}%  ${Math.round(p.metrics.throughput).toString().padStart(7)}  ${Math.round(p.metrics.luts).toString().padStart(7)}  ${String(depth).padStart(6)}  ${bitsPerLayer(space, p.genome)}`,
+      );
+    }
+  } else {
+    lines.push(`Pareto front (${s.pareto.length} designs):`);
+    lines.push(...s.pareto.slice(0, 20).map((p) => `  #${p.number}  ${s.objectives.map((o) => `${o.metric}=${fmt(p.metrics[o.metric])}`).join('  ')}  ${p.key}`));
+    if (s.pareto.length > 20) lines.push(`  … ${s.pareto.length - 20} more in ${out}/summary.json`);
+  }
+  lines.push(`written: ${out}/journal.jsonl, ${out}/summary.json`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -179,6 +207,6 @@ export function register(program: Command): void {
             config,
           })
         : await runJointSearch(config, { resume: Boolean(flags.resume), progress });
-      printSummary(summary, out, Boolean(flags.json));
+      printSummary(summary, out, Boolean(flags.json), config.problem ? null : jointSpace(config));
     });
 }

@@ -183,14 +183,17 @@ function asImages(ds: Dataset, name: string): Omit<VerifyImages, 'expectedAccura
 
 /**
  * The validation images the search measured `accuracy` on, rebuilt as the joint search's training stage
- * loads them (config `training.valSubset`, split seed 0, default validation size); null when the run does
- * not record them.
+ * loads them (config `training.valSubset`, and `training.splitSeed` / `training.valSize` when set); null
+ * when the run does not record them.
  */
 function validationSet(run: LoadedRun, dataset: DatasetName): Dataset | null {
-  const config = run.record.meta.config as { training?: { valSubset?: unknown } } | undefined;
-  const sub = config?.training?.valSubset;
+  const training = (run.record.meta.config as { training?: Record<string, unknown> } | undefined)?.training;
+  const sub = training?.valSubset;
   if (typeof sub !== 'number' || !Number.isInteger(sub) || sub < 1) return null;
-  return loadDataset(dataset, { split: 'val', subset: sub });
+  // The split parameters trainGenome defaults (seed 0, DEFAULT_VAL_SIZE) unless the configuration sets them.
+  const seed = typeof training?.splitSeed === 'number' || typeof training?.splitSeed === 'string' ? training.splitSeed : 0;
+  const valSize = typeof training?.valSize === 'number' ? training.valSize : undefined;
+  return loadDataset(dataset, { split: 'val', subset: sub, seed, ...(valSize !== undefined ? { valSize } : {}) });
 }
 
 function hardwareReport(t: FinishedTrial): Record<string, unknown> {
