@@ -2,6 +2,7 @@
  * `hwnas report <runDir...> --out report.html`: one self-contained HTML page comparing the given runs.
  * Reads the journals without locking them, so it also works on a search that is still running.
  */
+import { writeFileAtomic } from '../fs-atomic.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -26,18 +27,6 @@ function outIssue(out: string): string | null {
     return `cannot write ${out}`;
   }
   return null;
-}
-
-/** Writes `text` to `file` through a temp file and a rename, so a failure never leaves a partial report. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new HwnasError('REPORT_WRITE', `could not write ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 export function register(program: Command): void {
@@ -70,7 +59,7 @@ export function register(program: Command): void {
         if (err instanceof HwnasError && err.code.startsWith('INPUT_')) throw new ConfigError([{ path: 'runDir', message: err.message }], 'hwnas report: bad arguments');
         throw err;
       }
-      writeAtomic(out, html);
+      writeFileAtomic(out, html, 'REPORT_WRITE');
       const trials = runs.reduce((s, r) => s + r.trials.length, 0);
       process.stdout.write(`written ${out}: ${runs.length} run${runs.length > 1 ? 's' : ''}, ${trials} finished trials\n`);
     });

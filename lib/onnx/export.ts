@@ -43,6 +43,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../fs-atomic.js';
 import { HwnasError } from '../errors.js';
 import type { Architecture, ConvLayer, DenseLayer, FixedPoint, Shape3 } from '../space/decode.js';
 import type { NamedArray, TrainedModel } from '../train/build-model.js';
@@ -576,19 +577,9 @@ export function withMetadata(exp: OnnxExport, extra: Readonly<Record<string, str
   return { ...exp, model, bytes: encodeModel(model) };
 }
 
-/**
- * Writes `bytes` to `file` through a temp file in the same directory and a rename: a reader never sees a
- * partial model, and on any error the temp file is removed.
- */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new HwnasError('ONNX_WRITE', `could not write ${file}: ${(err as Error).message}`, { cause: err });
-  }
+/** Writes an ONNX file atomically (a reader never sees a partial model; errors carry code ONNX_WRITE). */
+export function writeOnnxAtomic(file: string, bytes: Uint8Array): void {
+  writeFileAtomic(file, bytes, 'ONNX_WRITE');
 }
 
 /** NHWC images (tfjs layout) → NCHW (the exported graph's input layout). */

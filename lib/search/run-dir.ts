@@ -34,9 +34,4 @@ export function checkRunDir(dir: string, resume: boolean): void {
   }
 }
 
-/** Writes `value` as JSON atomically (temp file + rename), so a kill never leaves half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  fs.renameSync(tmp, file);
-}
+export { writeJsonAtomic } from '../fs-atomic.js';

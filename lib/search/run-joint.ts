@@ -21,7 +21,7 @@ import { createJointStages, type JointStages } from './joint-stages.js';
 import { writeJsonAtomic } from './run-dir.js';
 
 /** Budget of the main job when none is given: sized to finish well within 15 minutes on 2 cores. */
-export const DEFAULT_JOINT_BUDGET = { trials: 60, minutes: 12 } as const;
+export const DEFAULT_JOINT_BUDGET = { trials: 150, minutes: 12 } as const;
 
 /** Default spec of the main job on MNIST: 10,000 LUTs of a Cyclone IV and 10,000 images/s (about 45 % of the space fits). */
 export const DEFAULT_MNIST_SPEC = { luts: 10_000, throughput: 10_000 } as const;

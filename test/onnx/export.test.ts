@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HwnasError } from '../../lib/errors.js';
-import { buildOnnxModel, containerFor, nhwcToNchw, writeFileAtomic } from '../../lib/onnx/export.js';
+import { buildOnnxModel, containerFor, nhwcToNchw, writeOnnxAtomic } from '../../lib/onnx/export.js';
 import { DataType, decodeModel, encodeModel, metadataValue, onnxProtoPath, type OnnxModel } from '../../lib/onnx/proto.js';
 import { compareLogits, ourLogits, verifyExport, type VerifyImages } from '../../lib/onnx/verify.js';
 import { decodeArchitecture } from '../../lib/space/decode.js';
@@ -180,9 +180,9 @@ describe('buildOnnxModel: structure', () => {
     const dir = tmp();
     const target = path.join(dir, 'is-a-dir');
     fs.mkdirSync(target);
-    expect(() => writeFileAtomic(target, new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: 'ONNX_WRITE' }));
+    expect(() => writeOnnxAtomic(target, new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: 'ONNX_WRITE' }));
     expect(fs.readdirSync(dir)).toEqual(['is-a-dir']);
-    writeFileAtomic(path.join(dir, 'm.onnx'), new Uint8Array([1, 2, 3]));
+    writeOnnxAtomic(path.join(dir, 'm.onnx'), new Uint8Array([1, 2, 3]));
     expect(fs.readdirSync(dir).sort()).toEqual(['is-a-dir', 'm.onnx']);
   });
 });
@@ -213,7 +213,7 @@ describe('exports compute what we trained (onnxruntime-node, default optimizatio
       // The official checker, when installed, accepts it.
       const dir = tmp();
       const file = path.join(dir, 'm.onnx');
-      writeFileAtomic(file, exp.bytes);
+      writeOnnxAtomic(file, exp.bytes);
       await expectChecker(file, ctx);
     });
   }
