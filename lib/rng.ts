@@ -1,5 +1,5 @@
 /**
- * The one source of randomness: seeded, serialisable, forkable. Never use Math.random.
+ * The one source of randomness: seeded, serialisable, forkable (never the unseeded global generator).
  * `fork(label)` derives an independent stream from the root seed and a label, so a strategy, a worker
  * or a trial draws the same numbers whatever order the others ran in.
  */
