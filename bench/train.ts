@@ -77,6 +77,12 @@ interface ChildCase {
   lr?: number;
 }
 
+/** One progress line per finished epoch, on stderr (stdout carries the JSON result). */
+function progressLine(c: ChildCase, e: { epoch: number; loss: number; imagesPerSecond: number }, testAccuracy?: number): void {
+  const acc = testAccuracy === undefined ? '' : `, test accuracy ${(testAccuracy * 100).toFixed(2)} %`;
+  process.stderr.write(`  ${c.net} ${c.mode}: epoch ${e.epoch}, loss ${e.loss.toFixed(4)}, ${Math.round(e.imagesPerSecond)} img/s${acc}\n`);
+}
+
 /** Runs one of our cases in this (child) process and prints its figures as JSON. */
 async function runChild(c: ChildCase): Promise<void> {
   const net = NETS[c.net];
@@ -88,7 +94,7 @@ async function runChild(c: ChildCase): Promise<void> {
     // Two epochs of SPEED_STEPS batches; the second (warm: operators and JIT ready) is the figure.
     const r = await trainGenome(
       { space: space.toJSON(), genome, dataset: net.dataset, epochs: 2, trainSubset: SPEED_STEPS * BATCH, valSubset: 256, batchSize: BATCH, threads: c.threads, seed: 0 },
-      { onEpoch: (e) => perEpoch.push(e) },
+      { onEpoch: (e) => (perEpoch.push(e), progressLine(c, e)) },
     );
     out = { images_per_second: perEpoch[1].imagesPerSecond, backend: r.backend.name, threads: r.backend.threads };
   } else {
@@ -108,6 +114,7 @@ async function runChild(c: ChildCase): Promise<void> {
         onEpoch: (e) => {
           perEpoch.push(e);
           testAcc.push(accuracy(current!, test));
+          progressLine(c, e, testAcc.at(-1));
         },
       },
     );
@@ -130,13 +137,16 @@ function lastJson(stdout: string): Record<string, unknown> | null {
 }
 
 function ours(c: ChildCase): Record<string, unknown> {
+  process.stderr.write(`bench:train: hwnas ${c.net} ${c.mode}, ${c.threads} thread(s)…\n`);
+  // The child's stderr goes straight to the terminal: its per-epoch progress lines show while it trains.
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(c)], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, HWNAS_TRAIN_THREADS: String(c.threads) },
   });
   const j = lastJson(r.stdout ?? '');
-  if (!j) throw new Error(`our ${c.net} ${c.mode} case failed: ${(r.stderr ?? '').slice(-2000)}`);
+  if (!j) throw new Error(`our ${c.net} ${c.mode} case failed (exit ${r.status}); its output is above`);
   return j;
 }
 
