@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hypervolume, igd } from '../lib/pareto.js';
 import { Rng } from '../lib/rng.js';
-import type { FinishedTrial } from '../lib/study/trial.js';
+import type { FinishedTrial } from '../lib/trial/index.js';
 import { dtlz2Front3 } from '../problems/dtlz.js';
 import { problemByName } from '../problems/index.js';
 import { ProblemEvaluator, type Problem } from '../problems/problem.js';

@@ -9,7 +9,7 @@ import { ConfigError, HwnasError } from '../lib/errors.js';
 import { decodeArchitecture, decodeQuantization, type Architecture, type Quantization } from '../lib/space/decode.js';
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
-import { constraintViolations, type Constraint } from '../lib/study/trial.js';
+import { constraintViolations, type Constraint } from '../lib/trial/index.js';
 import { parseOrThrow } from '../lib/validate.js';
 import { deviceRefSchema, resolveDevice, type Device } from './device.js';
 import { describeReason, mapPipeline, type InfeasibleReason, type PipelineResult } from './fpga-pipeline.js';

@@ -17,7 +17,7 @@ export { Rng, type RngState } from './rng.js';
 export * from './space/index.js';
 
 // Studies: trials, journal, resume, summaries
-export * from './study/trial.js';
+export * from './trial/index.js';
 export { Study, createStudy, loadStudy, type StudyOptions, type OptimizeOptions, type Progress } from './study/study.js';
 export { JournalStorage, type JournalOptions } from './study/journal-storage.js';
 export { MemoryStorage } from './study/memory-storage.js';

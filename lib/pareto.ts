@@ -3,7 +3,7 @@
  * (Deb et al. 2002), crowding distance, exact hypervolume (2-D sweep, 3-D slicing, WFG for 4 and more
  * objectives; While, Bradstreet & Barone 2012), IGD, and the bridge from finished trials to minimisation points.
  */
-import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from './study/trial.js';
+import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from './trial/index.js';
 
 /** A point in objective space, minimisation form. */
 export type Point = ArrayLike<number>;

@@ -6,7 +6,7 @@ import type { EvalRequest, EvaluateOptions, Evaluator } from '../lib/eval/evalua
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
 import type { HypervolumeSpec } from '../lib/study/summary.js';
-import { constraintViolations, totalViolation, type Constraint, type Objective, type TrialResult } from '../lib/study/trial.js';
+import { constraintViolations, totalViolation, type Constraint, type Objective, type TrialResult } from '../lib/trial/index.js';
 
 export type { HypervolumeSpec };
 

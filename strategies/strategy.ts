@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Rng } from '../lib/rng.js';
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
-import type { Constraint, FinishedTrial, Objective } from '../lib/study/trial.js';
+import type { Constraint, FinishedTrial, Objective } from '../lib/trial/index.js';
 
 /** What a strategy is given at creation. */
 export interface StrategyContext {

@@ -11,7 +11,7 @@ import {
   scoreTrial,
 } from '../lib/pareto.js';
 import { Rng } from '../lib/rng.js';
-import type { FinishedTrial, Objective } from '../lib/study/trial.js';
+import type { FinishedTrial, Objective } from '../lib/trial/index.js';
 
 /** Random points with integer coordinates in [0, side): many ties and duplicates. */
 function intPoints(rng: Rng, n: number, m: number, side: number): number[][] {

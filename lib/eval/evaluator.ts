@@ -3,7 +3,7 @@
  * what comes back.
  */
 import type { Genome } from '../space/genome.js';
-import type { TrialResult } from '../study/trial.js';
+import type { TrialResult } from '../trial/index.js';
 
 /** One genome to evaluate, with the trial it belongs to and that trial's seed label. */
 export interface EvalRequest {

@@ -5,7 +5,7 @@
  */
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { totalViolation, type TrialResult } from '../study/trial.js';
+import { totalViolation, type TrialResult } from '../trial/index.js';
 import type { EvalRequest, EvaluateOptions, Evaluator } from './evaluator.js';
 
 /** What stage 1 returns for a genome. */

@@ -20,7 +20,7 @@ import { decodeArchitecture } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
-import { totalViolation, type FinishedTrial } from '../study/trial.js';
+import { totalViolation, type FinishedTrial } from '../trial/index.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
 import { DATASET_NAMES, loadDataset, toFloat, type Dataset, type DatasetName } from '../train/datasets/registry.js';

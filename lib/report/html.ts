@@ -6,7 +6,7 @@ import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { hypervolume, paretoFront } from '../pareto.js';
 import { isFeasibleComplete, normalisePoints, summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
-import { minimisedObjectives, type FinishedTrial, type Objective } from '../study/trial.js';
+import { minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
 import type { LoadedRun } from './load.js';
 import { hypervolumeSpec, renderSvg, scatterSpec, type Axis, type HvPoint, type ScatterPoint } from './plots.js';
 

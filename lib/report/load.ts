@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HwnasError } from '../errors.js';
 import { JOURNAL_VERSION, type StudyEvent, type StudyRecord } from '../study/events.js';
 import type { HypervolumeSpec } from '../study/summary.js';
-import type { FinishedTrial, Trial } from '../study/trial.js';
+import type { FinishedTrial, Trial } from '../trial/index.js';
 
 /** A run as the report sees it. */
 export interface LoadedRun {

@@ -19,7 +19,7 @@ import type { SearchSpace } from '../space/search-space.js';
 import { JournalStorage } from '../study/journal-storage.js';
 import { createStudy } from '../study/study.js';
 import { isFeasibleComplete, summarizeTrials, type HypervolumeSpec } from '../study/summary.js';
-import type { Constraint, FinishedTrial, Objective } from '../study/trial.js';
+import type { Constraint, FinishedTrial, Objective } from '../trial/index.js';
 import { TwoStageEvaluator, type HardwareStage } from '../eval/two-stage.js';
 import type { JointStages } from './joint-stages.js';
 import { writeJsonAtomic } from './run-dir.js';

@@ -13,7 +13,7 @@ import { JournalStorage } from '../study/journal-storage.js';
 import { createStudy, loadStudy, type Study } from '../study/study.js';
 import { summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
 import { isFeasibleComplete } from '../study/summary.js';
-import type { Constraint, Objective } from '../study/trial.js';
+import type { Constraint, Objective } from '../trial/index.js';
 import { TwoStageEvaluator } from '../eval/two-stage.js';
 import { ProgressReporter, type ProgressMode } from '../cli/progress.js';
 import type { SearchConfig } from '../config.js';

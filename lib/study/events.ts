@@ -4,7 +4,7 @@
 import type { SpaceDeclaration } from '../space/search-space.js';
 import type { Genome } from '../space/genome.js';
 import type { StrategySnapshot } from '../../strategies/strategy.js';
-import type { Constraint, Objective, TrialResult } from './trial.js';
+import type { Constraint, Objective, TrialResult } from '../trial/index.js';
 
 /** Everything needed to rebuild a study: stored in its first event. */
 export interface StudyRecord {

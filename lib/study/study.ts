@@ -12,7 +12,7 @@ import { createStrategy, parseStrategyOptions } from '../../strategies/registry.
 import type { Strategy } from '../../strategies/strategy.js';
 import { JOURNAL_VERSION, type StudyEvent, type StudyRecord, type StudyStorage } from './events.js';
 import { shouldStop, terminationSchema, trialsLeft, type Termination } from './termination.js';
-import { totalViolation, type Constraint, type FinishedTrial, type Objective, type Trial, type TrialResult } from './trial.js';
+import { totalViolation, type Constraint, type FinishedTrial, type Objective, type Trial, type TrialResult } from '../trial/index.js';
 import { parseOrThrow } from '../validate.js';
 
 /** What {@link createStudy} needs. */

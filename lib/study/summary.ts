@@ -4,7 +4,7 @@
  */
 import { hypervolume, paretoFront } from '../pareto.js';
 import type { Genome } from '../space/genome.js';
-import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from './trial.js';
+import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from '../trial/index.js';
 
 /** How to measure hypervolume (all in minimisation form): reference point, optional normalisation. */
 export interface HypervolumeSpec {

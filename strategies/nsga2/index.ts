@@ -20,7 +20,7 @@ import { constrainedDominates, scoreTrial } from '../../lib/pareto.js';
 import { Rng, type RngState } from '../../lib/rng.js';
 import { sampleGene, type Genome } from '../../lib/space/genome.js';
 import type { GeneValue } from '../../lib/space/gene.js';
-import type { FinishedTrial } from '../../lib/study/trial.js';
+import type { FinishedTrial } from '../../lib/trial/index.js';
 import { checkSnapshot, defineStrategy, type Strategy, type StrategyContext, type StrategySnapshot } from '../strategy.js';
 import { crossover, mutate, vectorModel } from './operators.js';
 import { nsga2OptionsSchema, type Nsga2Options } from './options.js';

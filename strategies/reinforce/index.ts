@@ -21,7 +21,7 @@
 import { HwnasError } from '../../lib/errors.js';
 import { Rng, type RngState } from '../../lib/rng.js';
 import type { Genome } from '../../lib/space/genome.js';
-import type { FinishedTrial } from '../../lib/study/trial.js';
+import type { FinishedTrial } from '../../lib/trial/index.js';
 import { checkSnapshot, defineStrategy, type Strategy, type StrategyContext, type StrategySnapshot } from '../strategy.js';
 import { Adam } from './adam.js';
 import { base64ToFloat32, float32ToBase64 } from './base64.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.js';
-import type { Objective } from '../../lib/study/trial.js';
+import type { Objective } from '../../lib/trial/index.js';
 
 /** Infeasible children get `offset − scale · totalViolation` (Deb's summed positive normalised violations). */
 const violationPenaltySchema = z

@@ -4,7 +4,7 @@
  * one, and a fixed reward for a failed or pruned one.
  */
 import { HwnasError } from '../../lib/errors.js';
-import { totalViolation, type FinishedTrial } from '../../lib/study/trial.js';
+import { totalViolation, type FinishedTrial } from '../../lib/trial/index.js';
 import type { RewardRule } from './options.js';
 
 /** Feasible = completed with no positive constraint violation (a complete trial can still violate a constraint). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/rng.js';
 import { presetSpace, type Genome } from '../../lib/space/index.js';
 import { TwoStageEvaluator, type HardwareOutcome, type HardwareStage, type TrainingStage } from '../../lib/eval/two-stage.js';
-import type { TrialResult } from '../../lib/study/trial.js';
+import type { TrialResult } from '../../lib/trial/index.js';
 
 const space = presetSpace('lu2019-mnist');
 

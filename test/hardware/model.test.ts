@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, HwnasError } from '../../lib/errors.js';
 import { Rng } from '../../lib/rng.js';
 import { presetSpace } from '../../lib/space/index.js';
-import { totalViolation } from '../../lib/study/trial.js';
+import { totalViolation } from '../../lib/trial/index.js';
 import { completeGenome, LU2019_EXAMPLE_GENOME, referenceArchitecture } from '../../hardware/architectures.js';
 import { pipelineLimits, pipelineStages } from '../../hardware/fpga-pipeline.js';
 import { mapFrontier } from '../../hardware/mapper.js';

@@ -14,7 +14,7 @@ import { main } from '../../lib/cli/main.js';
 import { decodeModel, metadataValue } from '../../lib/onnx/proto.js';
 import { compareLogits, ourLogits, onnxLogits } from '../../lib/onnx/verify.js';
 import { vectorSpace } from '../../lib/space/index.js';
-import type { FinishedTrial } from '../../lib/study/trial.js';
+import type { FinishedTrial } from '../../lib/trial/index.js';
 import { initTrainingBackend } from '../../lib/train/backend.js';
 import { loadDataset, toFloat } from '../../lib/train/datasets/registry.js';
 import { loadTrainedModel, trialModelDir } from '../../lib/train/model-store.js';

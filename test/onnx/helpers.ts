@@ -12,7 +12,7 @@ import type { Genome } from '../../lib/space/genome.js';
 import type { SearchSpace } from '../../lib/space/search-space.js';
 import { JOURNAL_VERSION, type StudyEvent } from '../../lib/study/events.js';
 import { summarizeTrials } from '../../lib/study/summary.js';
-import type { FinishedTrial, Objective, TrialResult } from '../../lib/study/trial.js';
+import type { FinishedTrial, Objective, TrialResult } from '../../lib/trial/index.js';
 import { QuantizedCnn, type TrainedModel } from '../../lib/train/build-model.js';
 import { saveTrainedModel, trialModelDir } from '../../lib/train/model-store.js';
 import { trainGenome } from '../../lib/train/train.js';

@@ -11,7 +11,7 @@ import { vectorSpace } from '../../lib/space/index.js';
 import { JournalStorage } from '../../lib/study/journal-storage.js';
 import { createStudy } from '../../lib/study/study.js';
 import { studyHypervolume, type HypervolumeSpec } from '../../lib/study/summary.js';
-import type { FinishedTrial, Objective } from '../../lib/study/trial.js';
+import type { FinishedTrial, Objective } from '../../lib/trial/index.js';
 import { hypervolumeCurve, renderReport } from '../../lib/report/html.js';
 import { loadRun, type LoadedRun } from '../../lib/report/load.js';
 import { register } from '../../lib/cli/report.js';

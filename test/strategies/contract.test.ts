@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/rng.js';
 import { presetSpace, vectorSpace, type Genome, type SearchSpace } from '../../lib/space/index.js';
-import type { Constraint, FinishedTrial, Objective, TrialResult } from '../../lib/study/trial.js';
+import type { Constraint, FinishedTrial, Objective, TrialResult } from '../../lib/trial/index.js';
 import { STRATEGY_NAMES, createStrategy } from '../../strategies/registry.js';
 import type { Strategy } from '../../strategies/strategy.js';
 

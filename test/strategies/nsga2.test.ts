@@ -3,7 +3,7 @@ import { ConfigError } from '../../lib/errors.js';
 import { hypervolume } from '../../lib/pareto.js';
 import { Rng } from '../../lib/rng.js';
 import { presetSpace, SearchSpace, vectorSpace, type Genome } from '../../lib/space/index.js';
-import type { Constraint, FinishedTrial, Objective, TrialResult } from '../../lib/study/trial.js';
+import type { Constraint, FinishedTrial, Objective, TrialResult } from '../../lib/trial/index.js';
 import { ProblemEvaluator, type Problem } from '../../problems/problem.js';
 import { zdtProblem } from '../../problems/zdt.js';
 import { createNsga2, nsga2OptionsSchema, type Nsga2Strategy } from '../../strategies/nsga2/index.js';

@@ -14,7 +14,7 @@ import { Rng } from '../../lib/rng.js';
 import { SearchSpace, presetSpace, type Gene, type Genome } from '../../lib/space/index.js';
 import { JournalStorage } from '../../lib/study/journal-storage.js';
 import { createStudy, loadStudy } from '../../lib/study/study.js';
-import type { FinishedTrial, Objective, TrialResult } from '../../lib/study/trial.js';
+import type { FinishedTrial, Objective, TrialResult } from '../../lib/trial/index.js';
 import { ProblemEvaluator, type Problem } from '../../problems/problem.js';
 import { createStrategy, parseStrategyOptions } from '../../strategies/registry.js';
 import { ControllerLayout, PARAM_NAMES, initParams, onCpu, policyGradient } from '../../strategies/reinforce/controller.js';
