@@ -439,13 +439,3 @@ export function scoreTrial(trial: FinishedTrial, objectives: readonly Objective[
   if (trial.status === 'infeasible' && !(v > 0)) return { objectives: values, violation: 1 };
   return { objectives: values, violation: v };
 }
-
-/** Minimisation points of the feasible, complete trials (the ones a front or hypervolume is made of). */
-export function feasiblePoints(trials: readonly FinishedTrial[], objectives: readonly Objective[]): number[][] {
-  const out: number[][] = [];
-  for (const t of trials) {
-    const s = scoreTrial(t, objectives);
-    if (t.status === 'complete' && s.violation <= 0) out.push(s.objectives);
-  }
-  return out;
-}

@@ -3,7 +3,6 @@ import {
   constrainedDominates,
   crowdingDistance,
   dominates,
-  feasiblePoints,
   hypervolume,
   igd,
   nonDominatedSort,
@@ -11,7 +10,7 @@ import {
   scoreTrial,
 } from '../lib/pareto.js';
 import { Rng } from '../lib/rng.js';
-import type { FinishedTrial, Objective } from '../lib/trial/index.js';
+import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../lib/trial/index.js';
 
 /** Random points with integer coordinates in [0, side): many ties and duplicates. */
 function intPoints(rng: Rng, n: number, m: number, side: number): number[][] {
@@ -289,16 +288,18 @@ describe('trials to points', () => {
     expect(scoreTrial(trial('pruned', { err: 1, acc: 2 }), objectives).violation).toBe(Infinity);
   });
 
-  it('feasiblePoints keeps complete, feasible trials only', () => {
+  it('isFeasible keeps complete trials within every constraint that measured every objective', () => {
     const ts = [
       trial('complete', { err: 1, acc: 2 }),
       trial('infeasible', { err: 0, acc: 9 }, { lut: 1 }),
       trial('failed', {}),
       trial('complete', { err: 3, acc: 4 }),
     ];
-    expect(feasiblePoints(ts, objectives)).toEqual([
+    ts.push(trial('complete', { err: 5 }));
+    expect(ts.filter((t) => isFeasible(t, objectives)).map((t) => minimisedObjectives(t, objectives))).toEqual([
       [1, -2],
       [3, -4],
     ]);
+    expect(ts.map((t) => isFeasible(t))).toEqual([true, false, false, true, true]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { totalViolation, type TrialResult } from '../trial/index.js';
+import { totalViolation, wasTrained, type FinishedTrial, type TrialResult } from '../trial/index.js';
 import type { EvalRequest, EvaluateOptions, Evaluator } from './evaluator.js';
 
 /** What stage 1 returns for a genome. */
@@ -46,6 +46,26 @@ export interface TwoStageStats {
   failed: number;
   hardwareMs: number;
   trainMs: number;
+}
+
+/**
+ * The two-stage counters of a whole run, from its trials (so they cover every session of a resumed run, where
+ * {@link TwoStageEvaluator.stats} covers only the evaluator's own session).
+ */
+export function twoStageCounts(trials: readonly FinishedTrial[]): TwoStageStats {
+  const s: TwoStageStats = { evaluated: trials.length, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0 };
+  for (const t of trials) {
+    const cached = t.extra?.cached === true;
+    if (cached) s.cacheHits++;
+    else if (t.status === 'infeasible') s.infeasible++;
+    if (t.status === 'failed') s.failed++;
+    if (wasTrained(t)) {
+      s.trained++;
+      s.trainMs += t.timings?.train ?? 0;
+    }
+    if (!cached) s.hardwareMs += t.timings?.hardware ?? 0;
+  }
+  return s;
 }
 
 /** Options of {@link TwoStageEvaluator}. */

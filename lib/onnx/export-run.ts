@@ -20,7 +20,7 @@ import { decodeArchitecture } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
-import { totalViolation, type FinishedTrial } from '../trial/index.js';
+import { isFeasible, type FinishedTrial } from '../trial/index.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
 import { DATASET_NAMES, loadDataset, toFloat, type Dataset, type DatasetName } from '../train/datasets/registry.js';
@@ -84,10 +84,6 @@ function describeStatus(t: FinishedTrial): string {
   return t.status;
 }
 
-/** True for a trial worth exporting: complete and within every constraint. */
-function usable(t: FinishedTrial): boolean {
-  return t.status === 'complete' && totalViolation(t.violations) <= 0;
-}
 
 /** The trials a selection names, or an INPUT_ error saying why not. */
 export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string) => void = () => {}): FinishedTrial[] {
@@ -102,7 +98,7 @@ export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string
         `${run.dir} has no finished trial ${select.trial}${max >= 0 ? `; finished trials are numbered 0..${max}` : ''}${hint}`,
       );
     }
-    if (!usable(t)) {
+    if (!isFeasible(t)) {
       const why = t.status === 'complete' ? 'it violates a constraint' : describeStatus(t);
       throw new HwnasError('INPUT_TRIAL_UNUSABLE', `trial ${t.number} cannot be exported: ${why}`);
     }
@@ -112,7 +108,7 @@ export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string
     let best: FinishedTrial | null = null;
     for (const t of run.trials) {
       const a = t.metrics?.accuracy;
-      if (!usable(t) || a === undefined || !Number.isFinite(a)) continue;
+      if (!isFeasible(t) || a === undefined || !Number.isFinite(a)) continue;
       if (!best || a > best.metrics.accuracy) best = t;
     }
     if (!best) throw new HwnasError('INPUT_NO_FEASIBLE', `${run.dir} has no feasible complete trial with an accuracy to export`);
@@ -135,7 +131,7 @@ export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string
   return summary.pareto.map((e) => {
     const t = byNumber.get(e.number);
     if (!t) throw new HwnasError('INPUT_BAD_RUN', `summary.json names trial ${e.number}, which the journal does not hold`);
-    if (!usable(t)) throw new HwnasError('INPUT_BAD_RUN', `summary.json names trial ${e.number}, which is ${describeStatus(t)}`);
+    if (!isFeasible(t)) throw new HwnasError('INPUT_BAD_RUN', `summary.json names trial ${e.number}, which is ${describeStatus(t)}`);
     return t;
   });
 }

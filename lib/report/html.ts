@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { hypervolume, paretoFront } from '../pareto.js';
-import { isFeasibleComplete, normalisePoints, summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
-import { minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
+import { normalisePoints, summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
+import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
 import type { LoadedRun } from './load.js';
 import { hypervolumeSpec, renderSvg, scatterSpec, type Axis, type HvPoint, type ScatterPoint } from './plots.js';
 
@@ -59,7 +59,7 @@ function sharedHvSpec(runs: readonly LoadedRun[], objectives: readonly Objective
   if (specs.every((s) => s !== null && JSON.stringify(s) === JSON.stringify(specs[0]))) {
     return { spec: specs[0], note: `reference ${JSON.stringify(specs[0]!.reference)}${specs[0]!.ideal ? ', normalised by the declared ideal and nadir' : ''}, as the runs declare` };
   }
-  const pts = runs.flatMap((r) => r.trials.filter((t) => isFeasibleComplete(t, objectives)).map((t) => minimisedObjectives(t, objectives)));
+  const pts = runs.flatMap((r) => r.trials.filter((t) => isFeasible(t, objectives)).map((t) => minimisedObjectives(t, objectives)));
   const why = specs.some((s) => s === null) ? 'no hypervolume spec in the run meta' : 'the runs declare different hypervolume specs';
   if (pts.length === 0) return { spec: null, note: `${why}, and no feasible trial to derive one from` };
   const ideal = objectives.map((_, i) => Math.min(...pts.map((p) => p[i])));
@@ -83,7 +83,7 @@ export function hypervolumeCurve(label: string, trials: readonly FinishedTrial[]
   let front: number[][] = [];
   let hv = 0;
   return trials.map((t, i) => {
-    if (isFeasibleComplete(t, objectives)) {
+    if (isFeasible(t, objectives)) {
       const candidates = [...front, normalisePoints([minimisedObjectives(t, objectives)], spec)[0]];
       const keep = paretoFront(candidates);
       // A new point that is dominated leaves the front, and so the hypervolume, unchanged.
@@ -134,7 +134,7 @@ function scatterPoints(v: RunView, x: string, y: string, objectives: readonly Ob
       continue;
     }
     if (!finite(yv)) noY++;
-    const cls = v.frontNumbers.has(t.number) ? 'Pareto front' : isFeasibleComplete(t, objectives) ? 'feasible' : 'infeasible';
+    const cls = v.frontNumbers.has(t.number) ? 'Pareto front' : isFeasible(t, objectives) ? 'feasible' : 'infeasible';
     points.push({ run: v.label, trial: t.number, x: xv, y: finite(yv) ? yv : null, cls });
   }
   return { points, noY, missing };

@@ -18,8 +18,8 @@ import type { GeneValue } from '../space/gene.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { JournalStorage } from '../study/journal-storage.js';
 import { createStudy } from '../study/study.js';
-import { isFeasibleComplete, summarizeTrials, type HypervolumeSpec } from '../study/summary.js';
-import type { Constraint, FinishedTrial, Objective } from '../trial/index.js';
+import { summarizeTrials, type HypervolumeSpec } from '../study/summary.js';
+import { isFeasible, wasTrained, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, type HardwareStage } from '../eval/two-stage.js';
 import type { JointStages } from './joint-stages.js';
 import { writeJsonAtomic } from './run-dir.js';
@@ -135,13 +135,13 @@ async function runStudy(
 function bestFeasible(trials: readonly FinishedTrial[], objectives: readonly Objective[]): MethodResult['best'] {
   let best: FinishedTrial | null = null;
   for (const t of trials) {
-    if (!isFeasibleComplete(t, objectives)) continue;
+    if (!isFeasible(t, objectives)) continue;
     if (!best || (t.metrics.accuracy ?? -1) > (best.metrics.accuracy ?? -1)) best = t;
   }
   return best ? { accuracy: best.metrics.accuracy, throughput: best.metrics.throughput, luts: best.metrics.luts, key: best.key } : null;
 }
 
-const trainedCount = (trials: readonly FinishedTrial[]): number => trials.filter((t) => t.timings?.train !== undefined && !t.extra?.cached).length;
+const trainedCount = (trials: readonly FinishedTrial[]): number => trials.filter(wasTrained).length;
 
 /** Best architectures of a hardware-unaware phase, by accuracy, distinct. */
 function topArchitectures(space: SearchSpace, trials: readonly FinishedTrial[], k: number): Record<string, GeneValue>[] {

@@ -3,21 +3,21 @@
  * child mapped onto the FPGA by the hardware model first (no training), feasible children trained on the
  * dataset; journaled in a run directory, resumable, ending with summary.json and the trained models on disk.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { presetSpace, type PresetName } from '../space/index.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { JournalStorage } from '../study/journal-storage.js';
+import { readJournalFile, studyRecordOf } from '../study/journal.js';
 import { createStudy, loadStudy, type Study } from '../study/study.js';
 import { summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
-import { isFeasibleComplete } from '../study/summary.js';
-import type { Constraint, Objective } from '../trial/index.js';
-import { TwoStageEvaluator } from '../eval/two-stage.js';
+import { isFeasible, type Constraint, type Objective } from '../trial/index.js';
+import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
 import { ProgressReporter, type ProgressMode } from '../cli/progress.js';
 import type { SearchConfig } from '../config.js';
 import { createJointStages, type JointStages } from './joint-stages.js';
+import { assertJointConfig, hardwareMetrics } from './joint-check.js';
 import { writeJsonAtomic } from './run-dir.js';
 
 /** Budget of the main job when none is given: sized to finish well within 15 minutes on 2 cores. */
@@ -63,14 +63,9 @@ export function jointHypervolumeSpec(objectives: readonly Objective[], c: Search
 
 /** The full configuration a joint search ran with, from its journal (for --resume). */
 export function readRunConfig(dir: string): Record<string, unknown> {
-  const file = JournalStorage.file(dir);
-  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0];
-  try {
-    const e = JSON.parse(first) as { type: string; study?: { meta?: { config?: Record<string, unknown> } } };
-    if (e.type === 'create' && e.study?.meta?.config) return e.study.meta.config;
-  } catch {
-    // fall through
-  }
+  const { file, events } = readJournalFile(dir);
+  const config = studyRecordOf(events, file).meta.config;
+  if (typeof config === 'object' && config !== null && !Array.isArray(config)) return config as Record<string, unknown>;
   throw new HwnasError('INPUT_NO_RUN', `${file} does not start with a study record holding its configuration`);
 }
 
@@ -107,9 +102,11 @@ async function openJointStudy(c: SearchConfig, space: SearchSpace, resume: boole
 /** Fills in the main job's defaults where the configuration leaves them open. */
 export function withJointDefaults(c: SearchConfig): SearchConfig {
   const budget = c.budget.trials === undefined && c.budget.minutes === undefined ? DEFAULT_JOINT_BUDGET : c.budget;
+  // The default spec is a LUT budget and a throughput: a model that does not count LUTs gets the throughput only.
+  const defaultSpec = hardwareMetrics(c.hardware.model).includes('luts') ? DEFAULT_MNIST_SPEC : { throughput: DEFAULT_MNIST_SPEC.throughput };
   const hardware =
     c.hardware.luts === undefined && c.hardware.throughput === undefined && c.hardware.latencyMs === undefined && c.dataset !== 'cifar10'
-      ? { ...c.hardware, ...DEFAULT_MNIST_SPEC }
+      ? { ...c.hardware, ...defaultSpec }
       : c.hardware;
   return { ...c, budget: { ...budget }, hardware };
 }
@@ -118,6 +115,8 @@ export function withJointDefaults(c: SearchConfig): SearchConfig {
 export async function runJointSearch(config: SearchConfig, o: JointRunOptions): Promise<StudySummary> {
   const c = o.resume ? config : withJointDefaults(config);
   const out = c.out!;
+  // Pre-flight, part 1: what the space, dataset, model, objectives and training options say together.
+  if (!o.resume) assertJointConfig(c, c.objectives ?? JOINT_OBJECTIVES);
   const space = jointSpace(c);
   const stages = await (o.stages ?? createJointStages)(c, space, out);
   // The spec is checked before the run directory is even created: an impossible spec leaves nothing behind.
@@ -145,7 +144,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
       (o.resume ? `; ${study.finishedTrials().length} trials finished, ${study.runningTrials().length} to re-run` : ''),
   );
   let best = -Infinity;
-  for (const t of study.finishedTrials()) if (isFeasibleComplete(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);
+  for (const t of study.finishedTrials()) if (isFeasible(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);
   try {
     await study.optimize({
       evaluator,
@@ -153,14 +152,14 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
       concurrency: stages.trainConcurrency,
       signal: o.signal,
       onProgress: (p) => {
-        if (isFeasibleComplete(p.last, study.objectives)) best = Math.max(best, p.last.metrics.accuracy ?? -Infinity);
+        if (isFeasible(p.last, study.objectives)) best = Math.max(best, p.last.metrics.accuracy ?? -Infinity);
         progress.update({
           done: p.finished,
           total: p.total,
           etaMs: p.etaMs,
           fields: {
             feasible: p.feasible,
-            trained: evaluator.stats.trained,
+            trained: p.trained,
             best: Number.isFinite(best) ? `${(best * 100).toFixed(2)}%` : '—',
           },
         });
@@ -177,7 +176,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
     dataset: c.dataset,
     strategy: study.record.strategy,
     seed: study.seed,
-    twoStage: evaluator.stats,
+    twoStage: twoStageCounts(study.finishedTrials()),
     ...(summary.complete === 0 ? { noFeasibleDesign: tightestViolation(study) } : {}),
   });
   if (summary.complete === 0) {

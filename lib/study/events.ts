@@ -40,6 +40,8 @@ export type StudyEvent =
 /** A strategy snapshot with the tell it follows. */
 export interface StoredSnapshot {
   readonly seq: number;
+  /** The identity of the run it belongs to (lib/study/journal.ts runIdentity); absent in snapshots of older runs. */
+  readonly run?: string;
   readonly snapshot: StrategySnapshot;
 }
 

@@ -7,20 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import type { StoredSnapshot, StudyEvent, StudyStorage } from './events.js';
+import { journalFile, parseJournal, RUN_FILES } from './journal.js';
+import { releaseLock, takeLock } from './run-lock.js';
 
 /** Options of {@link JournalStorage.open}. */
 export interface JournalOptions {
   /** Called with warnings (torn line skipped, stale lock taken over). Default: stderr. */
   readonly warn?: (message: string) => void;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class JournalStorage implements StudyStorage {
@@ -38,7 +31,7 @@ export class JournalStorage implements StudyStorage {
 
   /** The journal file of a run directory. */
   static file(dir: string): string {
-    return path.join(dir, 'journal.jsonl');
+    return journalFile(dir);
   }
 
   /** Whether `dir` holds a journal. */
@@ -58,76 +51,35 @@ export class JournalStorage implements StudyStorage {
     } catch (err) {
       throw new HwnasError('RUN_UNWRITABLE', `cannot write to run directory ${dir}: ${(err as Error).message}`);
     }
-    const lockPath = path.join(dir, 'journal.lock');
-    JournalStorage.takeLock(lockPath, warn);
+    const lockPath = path.join(dir, RUN_FILES.lock);
+    takeLock(lockPath, warn);
     const file = JournalStorage.file(dir);
     try {
       const events = JournalStorage.readAndRepair(file, warn);
       const fd = fs.openSync(file, 'a');
       return new JournalStorage(file, fd, lockPath, events);
     } catch (err) {
-      fs.rmSync(lockPath, { force: true });
+      releaseLock(lockPath);
       throw err;
     }
   }
 
-  private static takeLock(lockPath: string, warn: (m: string) => void): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(lockPath, 'wx');
-        fs.writeSync(fd, String(process.pid));
-        fs.closeSync(fd);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = Number(fs.readFileSync(lockPath, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-          throw new HwnasError(
-            'RUN_LOCKED',
-            `run directory ${path.dirname(lockPath)} is in use by process ${pid}; wait for it to finish or stop it`,
-          );
-        }
-        warn(`taking over a stale lock left by process ${pid || '?'} in ${path.dirname(lockPath)}`);
-        fs.rmSync(lockPath, { force: true });
-      }
-    }
-    throw new HwnasError('RUN_LOCKED', `could not take the lock ${lockPath}`);
-  }
-
-  /** Parses the journal; a torn or unparsable LAST line is cut off (with a warning); damage elsewhere is an error. */
+  /** Parses the journal (lib/study/journal.ts); a torn LAST line is cut off with a warning, damage elsewhere is an error. */
   private static readAndRepair(file: string, warn: (m: string) => void): StudyEvent[] {
-    if (!fs.existsSync(file)) return [];
-    const text = fs.readFileSync(file, 'utf8');
-    const lines = text.split('\n');
-    const events: StudyEvent[] = [];
-    let goodBytes = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      const isLast = i === lines.length - 1;
-      if (line === '') {
-        if (!isLast) goodBytes += 1;
-        continue;
-      }
-      const complete = !isLast; // the last element after split has no newline: it was cut
-      let parsed: StudyEvent | null = null;
-      try {
-        parsed = JSON.parse(line) as StudyEvent;
-      } catch {
-        parsed = null;
-      }
-      const remainingNonEmpty = lines.slice(i + 1).some((l) => l.trim() !== '');
-      if (!parsed || !complete) {
-        if (remainingNonEmpty) {
-          throw new HwnasError('JOURNAL_CORRUPT', `${file}: line ${i + 1} is not valid JSON and is not the last line`);
-        }
-        warn(`${file}: the last line (${line.length} bytes) was torn by an interrupted write; skipping it, its trial will run again`);
-        fs.truncateSync(file, goodBytes);
-        break;
-      }
-      events.push(parsed);
-      goodBytes += Buffer.byteLength(line, 'utf8') + 1;
+    let text: string;
+    try {
+      if (!fs.statSync(file).isFile()) throw new HwnasError('INPUT_BAD_RUN', `${file} is not a file`);
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
     }
-    return events;
+    const parsed = parseJournal(text, file);
+    if (parsed.torn) {
+      warn(`${file}: the last line was torn by an interrupted write; skipping it, its trial will run again`);
+      fs.truncateSync(file, parsed.goodBytes);
+    }
+    return parsed.events;
   }
 
   async read(): Promise<StudyEvent[]> {
@@ -144,7 +96,7 @@ export class JournalStorage implements StudyStorage {
 
   /** The strategy snapshot file of a run directory. */
   static snapshotFile(dir: string): string {
-    return path.join(dir, 'strategy-snapshot.json');
+    return path.join(dir, RUN_FILES.snapshot);
   }
 
   async writeSnapshot(stored: StoredSnapshot): Promise<void> {
@@ -176,6 +128,6 @@ export class JournalStorage implements StudyStorage {
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;
-    fs.rmSync(this.lockPath, { force: true });
+    releaseLock(this.lockPath);
   }
 }

@@ -12,7 +12,8 @@ import { createStrategy, parseStrategyOptions } from '../../strategies/registry.
 import type { Strategy } from '../../strategies/strategy.js';
 import { JOURNAL_VERSION, type StudyEvent, type StudyRecord, type StudyStorage } from './events.js';
 import { shouldStop, terminationSchema, trialsLeft, type Termination } from './termination.js';
-import { totalViolation, type Constraint, type FinishedTrial, type Objective, type Trial, type TrialResult } from '../trial/index.js';
+import { isFeasible, wasTrained, type Constraint, type FinishedTrial, type Objective, type Trial, type TrialResult } from '../trial/index.js';
+import { runIdentity } from './journal.js';
 import { parseOrThrow } from '../validate.js';
 
 /** What {@link createStudy} needs. */
@@ -26,13 +27,25 @@ export interface StudyOptions {
   readonly storage: StudyStorage;
 }
 
-/** Progress of a running optimisation, reported after every finished trial. */
-export interface Progress {
+/** Counts over every trial of the study, across every resume, kept up to date as results arrive. */
+export interface TrialCounts {
+  readonly asked: number;
   readonly finished: number;
+  readonly running: number;
+  readonly complete: number;
+  readonly infeasible: number;
+  readonly failed: number;
+  readonly pruned: number;
+  /** Complete, within every constraint and with every objective measured ({@link isFeasible}). */
+  readonly feasible: number;
+  /** Children trained for their own trial ({@link wasTrained}: cache repeats excluded). */
+  readonly trained: number;
+}
+
+/** Progress of a running optimisation, reported after every finished trial. */
+export interface Progress extends TrialCounts {
   /** Target number of trials, when the termination has one. */
   readonly total?: number;
-  readonly feasible: number;
-  readonly failed: number;
   /** The trial just finished. */
   readonly last: FinishedTrial;
   readonly elapsedMs: number;
@@ -53,6 +66,11 @@ export interface OptimizeOptions {
 /** A search in progress: its trials, its strategy, its journal. */
 export class Study {
   private readonly trialList: Trial[] = [];
+  // Bookkeeping is incremental (O(1) per trial): a study of tens of thousands of trials must not rescan them.
+  private readonly running = new Set<number>();
+  /** Finished trials in number order; results arrive nearly in order, so insertion from the end is cheap. */
+  private readonly finished: FinishedTrial[] = [];
+  private readonly counts = { complete: 0, infeasible: 0, failed: 0, pruned: 0, feasible: 0, trained: 0 };
   /** Trials finished but not yet told to the strategy. */
   private untold: number[] = [];
   private tellSeq = 0;
@@ -63,6 +81,8 @@ export class Study {
     readonly space: SearchSpace,
     private readonly strategy: Strategy,
     private readonly storage: StudyStorage,
+    /** Digest of the create event: a strategy snapshot of another run is refused. */
+    readonly identity: string,
   ) {}
 
   get objectives(): readonly Objective[] {
@@ -87,14 +107,19 @@ export class Study {
     return this.trialList;
   }
 
-  /** Finished trials, in number order. */
+  /** Finished trials, in number order (a copy). */
   finishedTrials(): FinishedTrial[] {
-    return this.trialList.filter((t): t is Trial & FinishedTrial => t.status !== 'running');
+    return this.finished.slice();
   }
 
   /** Trials asked but without a result (e.g. left running by a killed process). */
   runningTrials(): Trial[] {
-    return this.trialList.filter((t) => t.status === 'running');
+    return [...this.running].sort((a, b) => a - b).map((n) => this.trialList[n]);
+  }
+
+  /** Counts over the whole study, every session included. */
+  trialCounts(): TrialCounts {
+    return { asked: this.trialList.length, finished: this.finished.length, running: this.running.size, ...this.counts };
   }
 
   private static makeStrategy(record: StudyRecord, space: SearchSpace): Strategy {
@@ -126,8 +151,9 @@ export class Study {
       seed: o.seed,
       meta: o.meta ?? {},
     };
-    const study = new Study(record, o.space, Study.makeStrategy(record, o.space), o.storage);
-    await o.storage.append({ type: 'create', version: JOURNAL_VERSION, at: new Date().toISOString(), study: record }, true);
+    const create: StudyEvent = { type: 'create', version: JOURNAL_VERSION, at: new Date().toISOString(), study: record };
+    const study = new Study(record, o.space, Study.makeStrategy(record, o.space), o.storage, runIdentity(create));
+    await o.storage.append(create, true);
     return study;
   }
 
@@ -146,7 +172,7 @@ export class Study {
     }
     const record = first.study;
     const space = new SearchSpace(record.space);
-    const study = new Study(record, space, Study.makeStrategy(record, space), storage);
+    const study = new Study(record, space, Study.makeStrategy(record, space), storage, runIdentity(first));
     for (const e of events) study.apply(e);
     const tells = events.filter((e): e is Extract<StudyEvent, { type: 'tell' }> => e.type === 'tell');
     const told = new Set(tells.flatMap((e) => e.numbers));
@@ -157,11 +183,28 @@ export class Study {
     const stored = await storage.readSnapshot();
     let from = 0;
     if (stored) {
+      if (stored.run !== study.identity) {
+        throw new HwnasError(
+          'SNAPSHOT_FOREIGN',
+          `${storage.location}: the strategy snapshot beside it belongs to another run (run ${stored.run ?? 'unknown'}, this run ${study.identity}); ` +
+            'delete it to replay this run from its journal alone',
+        );
+      }
+      if (stored.snapshot?.strategy !== record.strategy.name) {
+        throw new HwnasError(
+          'SNAPSHOT_FOREIGN',
+          `${storage.location}: the strategy snapshot is of strategy "${String(stored.snapshot?.strategy)}", this run uses "${record.strategy.name}"; delete it to replay the journal alone`,
+        );
+      }
       const at = events.findIndex((e) => e.type === 'tell' && e.seq === stored.seq);
       if (at < 0) {
         throw new HwnasError('JOURNAL_CORRUPT', `${storage.location}: the strategy snapshot follows tell ${stored.seq}, which the journal does not hold`);
       }
-      study.strategy.restore(stored.snapshot);
+      try {
+        study.strategy.restore(stored.snapshot);
+      } catch (err) {
+        throw new HwnasError('SNAPSHOT_INVALID', `${storage.location}: the strategy snapshot cannot be restored (${(err as Error).message}); delete it to replay the journal alone`);
+      }
       from = at + 1;
     }
     for (const e of events.slice(from)) {
@@ -180,7 +223,7 @@ export class Study {
       }
     }
     // Killed between the last result and its tell: tell now, so the strategy learns before asking again.
-    if (study.runningTrials().length === 0) await study.flush();
+    if (study.running.size === 0) await study.flush();
     return study;
   }
 
@@ -192,17 +235,31 @@ export class Study {
             throw new HwnasError('JOURNAL_CORRUPT', `trial ${t.number} asked out of order in ${this.storage.location}`);
           }
           this.trialList.push({ number: t.number, genome: t.genome, key: t.key, status: 'running', startedAt: e.at });
+          this.running.add(t.number);
         }
         break;
       case 'result': {
         const t = this.trialList[e.number];
         if (!t) throw new HwnasError('JOURNAL_CORRUPT', `result for unknown trial ${e.number} in ${this.storage.location}`);
-        this.trialList[e.number] = { ...t, ...e.result, finishedAt: e.at };
+        if (!this.running.has(e.number)) throw new HwnasError('JOURNAL_CORRUPT', `a second result for trial ${e.number} in ${this.storage.location}`);
+        const done = { ...t, ...e.result, finishedAt: e.at } as FinishedTrial;
+        this.trialList[e.number] = done;
+        this.running.delete(e.number);
+        this.count(done);
+        let at = this.finished.length;
+        while (at > 0 && this.finished[at - 1].number > done.number) at--;
+        this.finished.splice(at, 0, done);
         break;
       }
       default:
         break;
     }
+  }
+
+  private count(t: FinishedTrial): void {
+    this.counts[t.status]++;
+    if (isFeasible(t, this.record.objectives)) this.counts.feasible++;
+    if (wasTrained(t)) this.counts.trained++;
   }
 
   private async journal(e: StudyEvent, durable: boolean): Promise<void> {
@@ -240,7 +297,7 @@ export class Study {
     if (t.status !== 'running') throw new HwnasError('INPUT_TELL', `trial ${number} already finished (${t.status})`);
     await this.journal({ type: 'result', at: new Date().toISOString(), number, result }, true);
     this.untold.push(number);
-    if (this.runningTrials().length === 0) await this.flush();
+    if (this.running.size === 0) await this.flush();
     return this.trialList[number] as FinishedTrial;
   }
 
@@ -251,7 +308,7 @@ export class Study {
     await this.strategy.tell(numbers.map((n) => this.trialList[n] as FinishedTrial));
     const seq = ++this.tellSeq;
     await this.journal({ type: 'tell', at: new Date().toISOString(), seq, numbers }, true);
-    await this.storage.writeSnapshot({ seq, snapshot: this.strategy.snapshot() });
+    await this.storage.writeSnapshot({ seq, run: this.identity, snapshot: this.strategy.snapshot() });
   }
 
   /**
@@ -262,14 +319,13 @@ export class Study {
     const termination = parseOrThrow(terminationSchema, o.termination, 'termination');
     const concurrency = o.concurrency ?? 1;
     const started = performance.now();
-    const sessionStart = this.finishedTrials().length;
+    const sessionStart = this.finished.length;
     for (;;) {
       o.signal?.throwIfAborted();
       let batch = this.runningTrials();
       if (batch.length === 0) {
-        const finished = this.finishedTrials();
-        const trained = finished.filter((t) => t.timings?.train !== undefined).length;
-        if (shouldStop(termination, finished.length, performance.now() - started, trained)) break;
+        const trained = this.counts.trained;
+        if (shouldStop(termination, this.finished.length, performance.now() - started, trained)) break;
         // With a trained-children budget, never ask more than could still be trained: the budget is exact.
         const trainedLeft = termination.trained === undefined ? Infinity : termination.trained - trained;
         const n = Math.min(Math.max(this.strategy.batchSize, concurrency), trialsLeft(termination, this.trialList.length), trainedLeft);
@@ -295,18 +351,16 @@ export class Study {
       done.add(i);
       const finished = await this.tell(batch[i].number, result);
       if (o.onProgress) {
-        const all = this.finishedTrials();
+        const counts = this.trialCounts();
         const elapsedMs = performance.now() - started;
-        const sessionDone = all.length - sessionStart;
+        const sessionDone = counts.finished - sessionStart;
         const total = termination.trials;
         o.onProgress({
-          finished: all.length,
+          ...counts,
           total,
-          feasible: all.filter((t) => t.status === 'complete' && totalViolation(t.violations) <= 0).length,
-          failed: all.filter((t) => t.status === 'failed').length,
           last: finished,
           elapsedMs,
-          etaMs: total !== undefined && sessionDone > 0 ? (elapsedMs / sessionDone) * Math.max(0, total - all.length) : undefined,
+          etaMs: total !== undefined && sessionDone > 0 ? (elapsedMs / sessionDone) * Math.max(0, total - counts.finished) : undefined,
         });
       }
     };
@@ -317,7 +371,7 @@ export class Study {
       if (o.signal?.aborted) throw err;
       // An evaluator that breaks as a whole fails the unfinished trials, and the search goes on.
       const message = err instanceof Error ? err.message : String(err);
-      results = batch.map(() => ({ status: 'failed' as const, metrics: {}, violations: {}, error: message }));
+      results = batch.map(() => ({ status: 'failed' as const, metrics: {}, violations: {}, error: message, failure: 'evaluator' as const }));
     }
     for (let i = 0; i < batch.length; i++) if (!done.has(i)) await onResult(i, results[i]);
   }

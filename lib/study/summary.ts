@@ -4,7 +4,7 @@
  */
 import { hypervolume, paretoFront } from '../pareto.js';
 import type { Genome } from '../space/genome.js';
-import { minimisedObjectives, totalViolation, type FinishedTrial, type Objective } from '../trial/index.js';
+import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
 
 /** How to measure hypervolume (all in minimisation form): reference point, optional normalisation. */
 export interface HypervolumeSpec {
@@ -33,11 +33,6 @@ export interface StudySummary {
   readonly hypervolumeSpec: HypervolumeSpec | null;
 }
 
-/** True for a trial that finished, measured every objective and met every constraint. */
-export function isFeasibleComplete(t: FinishedTrial, objectives: readonly Objective[]): boolean {
-  return t.status === 'complete' && totalViolation(t.violations) <= 0 && minimisedObjectives(t, objectives).every(Number.isFinite);
-}
-
 /** Normalises minimisation points as the spec says (identity without ideal/nadir). */
 export function normalisePoints(points: readonly (readonly number[])[], spec: HypervolumeSpec): number[][] {
   const { ideal, nadir } = spec;
@@ -47,7 +42,7 @@ export function normalisePoints(points: readonly (readonly number[])[], spec: Hy
 
 /** Hypervolume of the feasible trials' objective points under `spec`. */
 export function studyHypervolume(trials: readonly FinishedTrial[], objectives: readonly Objective[], spec: HypervolumeSpec): number {
-  const pts = trials.filter((t) => isFeasibleComplete(t, objectives)).map((t) => minimisedObjectives(t, objectives));
+  const pts = trials.filter((t) => isFeasible(t, objectives)).map((t) => minimisedObjectives(t, objectives));
   return hypervolume(normalisePoints(pts, spec), spec.reference);
 }
 
@@ -57,7 +52,7 @@ export function summarizeTrials(
   objectives: readonly Objective[],
   spec: HypervolumeSpec | null,
 ): StudySummary {
-  const feasible = trials.filter((t) => isFeasibleComplete(t, objectives));
+  const feasible = trials.filter((t) => isFeasible(t, objectives));
   const points = feasible.map((t) => minimisedObjectives(t, objectives));
   const front = paretoFront(points)
     .map((i) => feasible[i])

@@ -4,13 +4,8 @@
  * one, and a fixed reward for a failed or pruned one.
  */
 import { HwnasError } from '../../lib/errors.js';
-import { totalViolation, type FinishedTrial } from '../../lib/trial/index.js';
+import { isFeasible, totalViolation, type FinishedTrial } from '../../lib/trial/index.js';
 import type { RewardRule } from './options.js';
-
-/** Feasible = completed with no positive constraint violation (a complete trial can still violate a constraint). */
-export function isFeasible(trial: FinishedTrial): boolean {
-  return trial.status === 'complete' && totalViolation(trial.violations) <= 0;
-}
 
 /** The reward of `trial` under `rule`. Throws when a feasible trial lacks the rewarded metric (a setup error). */
 export function rewardOf(trial: FinishedTrial, rule: RewardRule): number {
