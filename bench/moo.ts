@@ -20,7 +20,7 @@ import { Rng } from '../lib/rng.js';
 import type { FinishedTrial } from '../lib/trial/index.js';
 import { dtlz2Front3 } from '../problems/dtlz.js';
 import { problemByName } from '../problems/index.js';
-import { ProblemEvaluator, type Problem } from '../problems/problem.js';
+import { ProblemEvaluator, type BenchmarkProblem } from '../problems/problem.js';
 import { zdtFront } from '../problems/zdt.js';
 import { createNsga2, nsga2OptionsSchema } from '../strategies/nsga2/index.js';
 
@@ -45,7 +45,7 @@ function trueFront(name: Name): number[][] {
 }
 
 /** One NSGA-II run driven by a plain ask/tell loop over the problem's evaluator. */
-async function runOurs(problem: Problem, seed: number, front: number[][]): Promise<RunResult> {
+async function runOurs(problem: BenchmarkProblem, seed: number, front: number[][]): Promise<RunResult> {
   const evaluator = new ProblemEvaluator(problem);
   const t0 = performance.now();
   const strategy = createNsga2(

@@ -9,7 +9,7 @@
  */
 import { hypervolume } from '../lib/pareto.js';
 import { Rng } from '../lib/rng.js';
-import { normalisePoints } from '../lib/study/summary.js';
+import { normalisePoints } from '../lib/pareto.js';
 import type { FinishedTrial } from '../lib/trial/index.js';
 import { nb201Problem, nb201TrueFront } from '../problems/nb201.js';
 import { createStrategy } from '../strategies/registry.js';

@@ -439,3 +439,17 @@ export function scoreTrial(trial: FinishedTrial, objectives: readonly Objective[
   if (trial.status === 'infeasible' && !(v > 0)) return { objectives: values, violation: 1 };
   return { objectives: values, violation: v };
 }
+
+/** How to measure hypervolume (all in minimisation form): reference point, optional normalisation. */
+export interface HypervolumeSpec {
+  readonly reference: readonly number[];
+  readonly ideal?: readonly number[];
+  readonly nadir?: readonly number[];
+}
+
+/** Normalises minimisation points as the spec says (identity without ideal/nadir). */
+export function normalisePoints(points: readonly (readonly number[])[], spec: HypervolumeSpec): number[][] {
+  const { ideal, nadir } = spec;
+  if (!ideal || !nadir) return points.map((p) => p.slice());
+  return points.map((p) => p.map((v, i) => (v - ideal[i]) / (nadir[i] - ideal[i])));
+}

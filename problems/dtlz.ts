@@ -6,7 +6,7 @@
  */
 import { decodeVector } from '../lib/space/decode.js';
 import { vectorSpace } from '../lib/space/presets/vector.js';
-import type { Problem } from './problem.js';
+import type { BenchmarkProblem } from './problem.js';
 
 /** The M objectives of DTLZ2 at `x`. */
 export function dtlz2Objectives(x: readonly number[], m: number): number[] {
@@ -24,7 +24,7 @@ export function dtlz2Objectives(x: readonly number[], m: number): number[] {
 }
 
 /** DTLZ2 with `m` objectives (default 3) and `n` variables (default 12); reference point 1.1 in every objective. */
-export function dtlz2Problem(m = 3, n = 12): Problem {
+export function dtlz2Problem(m = 3, n = 12): BenchmarkProblem {
   if (!Number.isInteger(m) || m < 2) throw new RangeError(`dtlz2 needs an integer number of objectives ≥ 2, got ${m}`);
   if (!Number.isInteger(n) || n < m) throw new RangeError(`dtlz2 needs an integer number of variables ≥ ${m}, got ${n}`);
   const space = vectorSpace('dtlz2', n);

@@ -2,7 +2,7 @@
 import { ConfigError } from '../lib/errors.js';
 import { dtlz2Problem } from './dtlz.js';
 import { nb201Problem } from './nb201.js';
-import type { Problem } from './problem.js';
+import type { BenchmarkProblem } from './problem.js';
 import { zdtProblem } from './zdt.js';
 
 export const PROBLEMS = {
@@ -11,7 +11,7 @@ export const PROBLEMS = {
   zdt3: () => zdtProblem('zdt3'),
   dtlz2: () => dtlz2Problem(),
   nb201: () => nb201Problem(),
-} as const satisfies Record<string, () => Problem>;
+} as const satisfies Record<string, () => BenchmarkProblem>;
 
 /** Names of the registered problems. */
 export type ProblemName = keyof typeof PROBLEMS;
@@ -25,12 +25,12 @@ export function isProblemName(name: string): name is ProblemName {
 }
 
 /** The problem called `name` (a ConfigError naming the known ones otherwise). */
-export function problemByName(name: string): Problem {
+export function problemByName(name: string): BenchmarkProblem {
   if (!isProblemName(name)) {
     throw new ConfigError([{ path: 'problem', message: `unknown problem "${name}"; known: ${PROBLEM_NAMES.join(', ')}` }]);
   }
   return PROBLEMS[name]();
 }
 
-export type { Problem } from './problem.js';
+export type { BenchmarkProblem, Problem, ProblemSource } from './problem.js';
 export { ProblemEvaluator } from './problem.js';

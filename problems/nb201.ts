@@ -12,7 +12,7 @@ import { HwnasError } from '../lib/errors.js';
 import { paretoFront } from '../lib/pareto.js';
 import { decodeNb201 } from '../lib/space/decode.js';
 import { NB201_OPS, nb201Space } from '../lib/space/presets/nb201.js';
-import type { HypervolumeSpec, Problem } from './problem.js';
+import type { HypervolumeSpec, BenchmarkProblem } from './problem.js';
 
 /** Number of cells: 5^6. */
 export const NB201_CELLS = 15_625;
@@ -113,7 +113,7 @@ export function nb201HypervolumeSpec(table: Nb201Table = nb201Table()): Hypervol
 }
 
 /** The nb201 problem. Metrics: `error`, `latencyMs` (objectives), `accuracy`, `index` (NAS-Bench-201 index). */
-export function nb201Problem(): Problem {
+export function nb201Problem(): BenchmarkProblem {
   const table = nb201Table();
   const space = nb201Space();
   return {

@@ -5,7 +5,7 @@
 import type { EvalRequest, EvaluateOptions, Evaluator } from '../lib/eval/evaluator.js';
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
-import type { HypervolumeSpec } from '../lib/study/summary.js';
+import type { HypervolumeSpec } from '../lib/pareto.js';
 import { constraintViolations, totalViolation, type Constraint, type Objective, type TrialResult } from '../lib/trial/index.js';
 
 export type { HypervolumeSpec };
@@ -16,9 +16,26 @@ export interface Problem {
   readonly space: SearchSpace;
   readonly objectives: readonly Objective[];
   readonly constraints: readonly Constraint[];
+  /** How the summary measures hypervolume; null when the problem has no normalisation of its own. */
+  readonly hypervolume: HypervolumeSpec | null;
+  /** Where a user's problem came from (file and digest), so a resumed run checks it did not change. */
+  readonly source?: ProblemSource;
+  /** The metrics of a genome (objectives by name, plus extras); may be async (e.g. a measurement). */
+  evaluate(genome: Genome): Record<string, number> | Promise<Record<string, number>>;
+}
+
+/** A built-in benchmark problem: synchronous, with its own hypervolume normalisation. */
+export interface BenchmarkProblem extends Problem {
   readonly hypervolume: HypervolumeSpec;
-  /** The metrics of a genome (objectives by name, plus extras). */
   evaluate(genome: Genome): Record<string, number>;
+}
+
+/** Origin of a user's problem. */
+export interface ProblemSource {
+  readonly kind: 'module' | 'table';
+  readonly file: string;
+  /** sha256 of the file's bytes (hex, 16 digits). */
+  readonly digest: string;
 }
 
 /** An Evaluator that runs a Problem in-process. */
@@ -30,7 +47,16 @@ export class ProblemEvaluator implements Evaluator {
     for (let i = 0; i < requests.length; i++) {
       options.signal?.throwIfAborted();
       const t0 = performance.now();
-      const metrics = this.problem.evaluate(requests[i].genome);
+      let metrics: Record<string, number>;
+      try {
+        metrics = await this.problem.evaluate(requests[i].genome);
+      } catch (err) {
+        // A user's evaluate that throws fails its trial, with the reason; the search goes on.
+        const result: TrialResult = { status: 'failed', metrics: {}, violations: {}, error: err instanceof Error ? err.message : String(err), failure: 'evaluator' };
+        out.push(result);
+        await options.onResult?.(i, result);
+        continue;
+      }
       const violations = constraintViolations(this.problem.constraints, metrics);
       const result: TrialResult = {
         status: totalViolation(violations) > 0 ? 'infeasible' : 'complete',

@@ -7,7 +7,7 @@
 import { decodeVector } from '../lib/space/decode.js';
 import { vectorSpace } from '../lib/space/presets/vector.js';
 import { paretoFront } from '../lib/pareto.js';
-import type { Problem } from './problem.js';
+import type { BenchmarkProblem } from './problem.js';
 
 /** The ZDT variants implemented. */
 export type ZdtName = 'zdt1' | 'zdt2' | 'zdt3';
@@ -30,7 +30,7 @@ export function zdtObjectives(name: ZdtName, x: readonly number[]): [number, num
 }
 
 /** ZDT problem `name` with `n` variables (default 30); hypervolume reference (1.1, 1.1). */
-export function zdtProblem(name: ZdtName, n = 30): Problem {
+export function zdtProblem(name: ZdtName, n = 30): BenchmarkProblem {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`${name} needs an integer number of variables ≥ 2, got ${n}`);
   const space = vectorSpace(name, n);
   return {

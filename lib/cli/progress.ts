@@ -3,17 +3,14 @@
  * one JSON object per event with --json, nothing with --quiet.
  */
 import cliProgress from 'cli-progress';
+import type { ProgressSink, ProgressSinkFactory, ProgressUpdate } from '../search/progress.js';
 
 /** How progress is shown. */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'json' | 'quiet';
 
-/** One progress update. */
-export interface ProgressUpdate {
-  readonly done: number;
-  readonly total?: number;
-  /** Short figures to show, e.g. `{feasible: 12, best: '98.1%', hv: 0.71}`. */
-  readonly fields?: Readonly<Record<string, string | number>>;
-  readonly etaMs?: number;
+/** The sink factory of a display mode (none for `quiet`: a quiet run computes no progress figures). */
+export function progressSinks(mode: ProgressMode): ProgressSinkFactory | undefined {
+  return mode === 'quiet' ? undefined : (label) => new ProgressReporter(label, mode);
 }
 
 function formatEta(ms: number | undefined): string {
@@ -23,7 +20,7 @@ function formatEta(ms: number | undefined): string {
 }
 
 /** A progress reporter for one job. */
-export class ProgressReporter {
+export class ProgressReporter implements ProgressSink {
   private bar: cliProgress.SingleBar | null = null;
   private lastLine = 0;
   private readonly mode: Exclude<ProgressMode, 'auto'>;

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { hypervolume, paretoFront } from '../pareto.js';
-import { normalisePoints, summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
+import { normalisePoints, type HypervolumeSpec } from '../pareto.js';
+import { summarizeTrials, type StudySummary } from '../study/summary.js';
 import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
 import type { LoadedRun } from './load.js';
 import { hypervolumeSpec, renderSvg, scatterSpec, type Axis, type HvPoint, type ScatterPoint } from './plots.js';

@@ -16,13 +16,11 @@ import { genesOfGroup, restrictSpace } from '../space/restrict.js';
 import type { Genome } from '../space/genome.js';
 import type { GeneValue } from '../space/gene.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { JournalStorage } from '../study/journal-storage.js';
-import { createStudy } from '../study/study.js';
-import { summarizeTrials, type HypervolumeSpec } from '../study/summary.js';
+import type { HypervolumeSpec } from '../study/summary.js';
 import { isFeasible, wasTrained, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
-import { TwoStageEvaluator, type HardwareStage } from '../eval/two-stage.js';
+import { TwoStageEvaluator, twoStageCounts, type HardwareStage } from '../eval/two-stage.js';
 import type { JointStages } from './joint-stages.js';
-import { writeJsonAtomic } from './run-dir.js';
+import { runStudy } from './run-study.js';
 
 /** The methods `hwnas compare` runs. */
 export const METHODS = ['joint', 'nas-then-quantize', 'quant-only', 'nas-then-map'] as const;
@@ -100,7 +98,8 @@ export function widestQuantization(space: SearchSpace): Record<string, GeneValue
   return out;
 }
 
-async function runStudy(
+/** One phase of a method: a study of its own in `<dir>/<sub>` on the shared run skeleton. */
+async function runPhase(
   ctx: MethodContext,
   space: SearchSpace,
   hardware: HardwareStage,
@@ -113,23 +112,20 @@ async function runStudy(
   const dir = path.join(ctx.dir, sub);
   // The hypervolume spec is for the joint objectives; the accuracy-only NAS phase has none.
   const hv = objectives === ctx.objectives ? ctx.hypervolume : null;
-  const storage = JournalStorage.open(dir);
-  const study = await createStudy({ space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, storage, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv } });
-  const evaluator = new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune });
-  try {
+  const { study } = await runStudy({
+    dir,
+    resume: false,
+    create: { space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv } },
+    evaluator: () => new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune }),
     // The trial cap stops a search whose children are all infeasible (nothing trained) from running forever.
-    await study.optimize({
-      evaluator,
-      termination: { trained, trials: trained * 50 },
-      concurrency: ctx.stages.trainConcurrency,
-      signal: ctx.signal,
-    });
-    const trials = study.finishedTrials();
-    writeJsonAtomic(path.join(dir, 'summary.json'), { ...summarizeTrials(trials, objectives, hv), twoStage: evaluator.stats });
-    return trials;
-  } finally {
-    await study.close();
-  }
+    termination: { trained, trials: trained * 50 },
+    concurrency: ctx.stages.trainConcurrency,
+    signal: ctx.signal,
+    label: () => sub,
+    hypervolume: () => hv,
+    summaryExtra: (st) => ({ twoStage: twoStageCounts(st.finishedTrials()) }),
+  });
+  return study.finishedTrials();
 }
 
 function bestFeasible(trials: readonly FinishedTrial[], objectives: readonly Objective[]): MethodResult['best'] {
@@ -165,14 +161,14 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
   let trained = 0;
   switch (method) {
     case 'joint': {
-      trials = await runStudy(ctx, ctx.space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'joint');
+      trials = await runPhase(ctx, ctx.space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'joint');
       trained = trainedCount(trials);
       break;
     }
     case 'quant-only': {
       const fixed = ctx.fixedArchitecture ?? defaultFixedArchitecture(ctx.space);
       const space = restrictSpace(ctx.space, fixed, `${ctx.space.name}/fixed-arch`);
-      trials = await runStudy(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'quant-only');
+      trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'quant-only');
       trained = trainedCount(trials);
       break;
     }
@@ -180,13 +176,13 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
     case 'nas-then-map': {
       const floatSpace = floatTwin(ctx.space);
       const nasBudget = method === 'nas-then-quantize' ? Math.ceil(ctx.trained / 2) : Math.max(1, ctx.trained - 1);
-      const nas = await runStudy(ctx, floatSpace, unawareHardware, true, accuracyOnly, [], nasBudget, 'nas');
+      const nas = await runPhase(ctx, floatSpace, unawareHardware, true, accuracyOnly, [], nasBudget, 'nas');
       trained = trainedCount(nas);
       const archs = topArchitectures(floatSpace, nas, 5);
       if (archs.length === 0) break;
       if (method === 'nas-then-quantize') {
         const space = restrictSpace(ctx.space, archs[0], `${ctx.space.name}/nas-best-arch`);
-        trials = await runStudy(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, Math.max(1, ctx.trained - trained), 'quantize');
+        trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, Math.max(1, ctx.trained - trained), 'quantize');
         trained += trainedCount(trials);
       } else {
         // Map the best architectures at the widest format; train the first one that fits (one child).
@@ -197,7 +193,7 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
         const hw = await ctx.stages.hardware.evaluate(genomes, ctx.signal);
         const fit = hw.findIndex((h) => h.feasible);
         const mapSpace = restrictSpace(ctx.space, { ...archs[Math.max(0, fit)], ...wide }, `${ctx.space.name}/nas-best-arch-wide`);
-        trials = await runStudy(ctx, mapSpace, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, 1, 'map');
+        trials = await runPhase(ctx, mapSpace, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, 1, 'map');
         trained += trainedCount(trials);
       }
       break;

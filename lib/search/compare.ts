@@ -3,17 +3,20 @@
  * each with the same budget of trained children; one table (JSON, Markdown) and every run's studies on disk.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { hardwareConfigSchema, JOINT_DATASETS, JOINT_SPACES, searchConfigSchema, trainingConfigSchema, type SearchConfig } from '../config.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../../strategies/registry.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type Issue } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
 import { METHODS, runMethod, type MethodResult } from './baselines.js';
 import { createJointStages, createTrainingPool } from './joint-stages.js';
 import { JOINT_OBJECTIVES, jointConstraints, jointHypervolumeSpec, jointSpace } from './run-joint.js';
 import { writeJsonAtomic } from './run-dir.js';
-import type { ProgressReporter } from '../cli/progress.js';
+import { jointConfigIssues } from './joint-check.js';
+import { DATASET_INFO, DEFAULT_VAL_SIZE } from '../train/datasets/registry.js';
+import { SILENT, type ProgressSink } from './progress.js';
 
 const specSchema = z
   .object({
@@ -65,6 +68,56 @@ export function parseCompareConfig(raw: unknown): CompareConfig {
   return c;
 }
 
+/**
+ * Every issue of a comparison that the joint pre-flight finds (lib/search/joint-check.ts) for any of its specs,
+ * with paths in the comparison's terms (`specs.1.luts`).
+ */
+export function compareConfigIssues(c: CompareConfig): Issue[] {
+  const seen = new Map<string, Issue>();
+  c.specs.forEach((spec, i) => {
+    for (const issue of jointConfigIssues(searchConfigFor(c, spec, c.strategies[0], c.seeds[0]), JOINT_OBJECTIVES)) {
+      const p = issue.path.replace(/^hardware\.(luts|throughput|latencyMs)/, `specs.${i}.$1`).replace(/^objectives$/, 'objectives (of every method)');
+      seen.set(`${p}\u0000${issue.message}`, { path: p, message: issue.message });
+    }
+  });
+  return [...seen.values()];
+}
+
+/**
+ * Training rates measured by `npm run bench:train` on one thread of a 2-core machine (README, benchmarks):
+ * net (a) on 28×28×1 images 2,424 img/s, net (b) on 32×32×3 images 446 img/s. Children of the lu2019 spaces
+ * are mostly smaller, some deeper: the estimate spans 1× to 3× that time.
+ */
+export const BENCH_TRAIN_IMG_PER_S: Readonly<Record<CompareConfig['dataset'], number>> = { mnist: 2424, 'fashion-mnist': 2424, cifar10: 446 };
+
+/** What a comparison will cost, before it starts: runs, trainings and a rough duration range. */
+export interface CompareEstimate {
+  readonly runs: number;
+  readonly trainings: number;
+  readonly imagesPerTraining: number;
+  readonly workers: number;
+  readonly minutes: readonly [number, number];
+  readonly text: string;
+}
+
+/** A rough duration of a comparison from its size and the bench:train rates ({@link BENCH_TRAIN_IMG_PER_S}). */
+export function compareEstimate(c: CompareConfig, workers = c.workers ?? Math.max(1, os.availableParallelism())): CompareEstimate {
+  const runs = c.specs.length * c.methods.length * c.strategies.length * c.seeds.length;
+  const trainings = runs * c.trained;
+  const split = DATASET_INFO[c.dataset].train - DEFAULT_VAL_SIZE;
+  // Validation is a forward pass only: about a third of a training step per image.
+  const imagesPerTraining = (c.training.trainSubset === 0 ? split : Math.min(c.training.trainSubset, split)) * c.training.epochs + c.training.valSubset / 3;
+  const seconds = (trainings * imagesPerTraining) / (BENCH_TRAIN_IMG_PER_S[c.dataset] * workers);
+  const minutes: [number, number] = [seconds / 60, (3 * seconds) / 60];
+  const n = (k: number, word: string, one = '', many = 's') => `${k} ${word}${k === 1 ? one : many}`;
+  const fmt = (m: number) => (m < 1 ? '< 1 min' : m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`);
+  const text =
+    `${runs} runs (${n(c.specs.length, 'spec')} × ${n(c.methods.length, 'method')} × ${n(c.strategies.length, 'strateg', 'y', 'ies')} × ${n(c.seeds.length, 'seed')}) × ` +
+    `${c.trained} trained children = ${trainings} trainings of ${Math.round(imagesPerTraining)} images; ` +
+    `estimated ${fmt(minutes[0])} to ${fmt(minutes[1])} on ${workers} worker${workers > 1 ? 's' : ''} (from bench:train's ${BENCH_TRAIN_IMG_PER_S[c.dataset]} img/s per thread on ${c.dataset}-sized images)`;
+  return { runs, trainings, imagesPerTraining, workers, minutes, text };
+}
+
 /** One row of the comparison table. */
 export interface CompareRow extends MethodResult {
   readonly spec: string;
@@ -95,7 +148,7 @@ export function compareTable(rows: readonly CompareRow[]): string {
 }
 
 /** Runs every (spec, method, strategy, seed) and writes `results.json` and `table.md` into `c.out`. */
-export async function runCompare(c: CompareConfig, progress: ProgressReporter, signal?: AbortSignal): Promise<CompareRow[]> {
+export async function runCompare(c: CompareConfig, progress: ProgressSink = SILENT, signal?: AbortSignal): Promise<CompareRow[]> {
   fs.mkdirSync(c.out, { recursive: true });
   const rows: CompareRow[] = [];
   const total = c.specs.length * c.methods.length * c.strategies.length * c.seeds.length;

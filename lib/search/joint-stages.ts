@@ -6,6 +6,8 @@ import os from 'node:os';
 import type { SearchConfig } from '../config.js';
 import type { EvalRequest } from '../eval/evaluator.js';
 import { WorkerPool } from '../eval/pool.js';
+import type { TaskExecutor, WorkerInfo } from '../eval/executor.js';
+import { createRedisTrainingPool } from '../eval/redis/from-config.js';
 import type { HardwareStage, TrainingOutcome, TrainingStage } from '../eval/two-stage.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
@@ -41,7 +43,7 @@ export function jointHardwareSpec(c: SearchConfig): HardwareSpecInput {
 /** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
 export class PoolTrainingStage implements TrainingStage {
   constructor(
-    private readonly pool: WorkerPool,
+    private readonly pool: TaskExecutor,
     private readonly base: Omit<TrainRequest, 'genome' | 'seed'>,
     private readonly runDir: string,
   ) {}
@@ -61,19 +63,24 @@ export class PoolTrainingStage implements TrainingStage {
       trainImagesPerS: r.imagesPerSecond,
     };
     if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
-    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
+    // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
+    const worker = (r as { worker?: WorkerInfo }).worker?.id ?? 'local';
+    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
   }
 }
 
 /** A training pool sized for a configuration: `workers` workers × `threads` wasm threads = cores. */
 export interface TrainingPool {
-  readonly pool: WorkerPool;
+  readonly pool: TaskExecutor;
   readonly workers: number;
   readonly threads: number;
+  /** How training runs, for the progress line (default: workers × threads here). */
+  readonly description?: string;
 }
 
 /** Creates the training pool of a configuration. */
 export function createTrainingPool(c: SearchConfig): TrainingPool {
+  if (c.executor?.kind === 'redis') return createRedisTrainingPool(c.executor, c.workers, c.out ?? '.');
   const workers = c.workers ?? Math.max(1, os.availableParallelism());
   // A worker that runs away (a huge net, a leak) dies alone and fails its trial.
   return { pool: new WorkerPool({ threads: workers, maxOldGenerationSizeMb: 1536 }), workers, threads: threadsPerWorker(workers) };
@@ -106,7 +113,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     training: new PoolTrainingStage(tp.pool, base, out),
     trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir),
     trainConcurrency: tp.workers,
-    description: `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
+    description: tp.description ? `${model} on ${spec.device.name}; ${tp.description}` : `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
     close: async () => {
       if (!shared) await tp.pool.close();
     },

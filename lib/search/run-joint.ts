@@ -6,19 +6,19 @@
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
-import { presetSpace, type PresetName } from '../space/index.js';
+import { presetSpace, shapedPresetSpace, type PresetName } from '../space/index.js';
+import { isCustomDataset } from '../train/datasets/custom.js';
+import { datasetInfo, datasetLabel, resolveDatasetRef } from '../train/datasets/registry.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { JournalStorage } from '../study/journal-storage.js';
 import { readJournalFile, studyRecordOf } from '../study/journal.js';
-import { createStudy, loadStudy, type Study } from '../study/study.js';
-import { summarizeTrials, type HypervolumeSpec, type StudySummary } from '../study/summary.js';
-import { isFeasible, type Constraint, type Objective } from '../trial/index.js';
+import type { HypervolumeSpec, StudySummary } from '../study/summary.js';
+import { describeConstraint, describeViolations, isFeasible, totalViolation, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
-import { ProgressReporter, type ProgressMode } from '../cli/progress.js';
 import type { SearchConfig } from '../config.js';
 import { createJointStages, type JointStages } from './joint-stages.js';
 import { assertJointConfig, hardwareMetrics } from './joint-check.js';
-import { writeJsonAtomic } from './run-dir.js';
+import type { ProgressSinkFactory } from './progress.js';
+import { runStudy } from './run-study.js';
 
 /** Budget of the main job when none is given: sized to finish well within 15 minutes on 2 cores. */
 export const DEFAULT_JOINT_BUDGET = { trials: 150, minutes: 12 } as const;
@@ -33,8 +33,22 @@ export const JOINT_OBJECTIVES: readonly Objective[] = [
   { metric: 'luts', direction: 'minimize' },
 ];
 
+/**
+ * Default objectives for a hardware model: {@link JOINT_OBJECTIVES} when it counts LUTs; for the tiling models
+ * (DSPs, BRAM, energy) accuracy ↑, throughput ↑ and energy efficiency (GOPS/W) ↑ — the co-exploration fronts.
+ */
+export function defaultJointObjectives(model: string): readonly Objective[] {
+  if (model !== 'fnas-tiling' && model !== 'multi-fpga') return JOINT_OBJECTIVES;
+  return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'throughput', direction: 'maximize' }, { metric: 'gopsPerW', direction: 'maximize' }];
+}
+
 /** The space of a joint search: the configured preset, or the lu2019 space shaped for the dataset. */
 export function jointSpace(c: SearchConfig): SearchSpace {
+  if (isCustomDataset(c.dataset)) {
+    // Your own data: the lu2019 space (grey images: the narrow MNIST variant) shaped to its images and classes.
+    const info = datasetInfo(c.dataset);
+    return shapedPresetSpace(c.space ?? (info.shape[2] === 3 ? 'lu2019-cifar10' : 'lu2019-mnist'), info.shape, info.classes);
+  }
   const name: PresetName = c.space ?? (c.dataset === 'cifar10' ? 'lu2019-cifar10' : 'lu2019-mnist');
   return presetSpace(name);
 }
@@ -72,31 +86,11 @@ export function readRunConfig(dir: string): Record<string, unknown> {
 /** Options of {@link runJointSearch}. */
 export interface JointRunOptions {
   readonly resume: boolean;
-  readonly progress: ProgressMode;
+  /** Where progress goes (default: nowhere). */
+  readonly progress?: ProgressSinkFactory;
   readonly signal?: AbortSignal;
   /** Stage factories (tests inject small ones); default: the configured hardware model and tfjs training in a pool. */
   readonly stages?: (c: SearchConfig, space: SearchSpace, out: string) => Promise<JointStages>;
-}
-
-async function openJointStudy(c: SearchConfig, space: SearchSpace, resume: boolean): Promise<Study> {
-  const out = c.out!;
-  const storage = JournalStorage.open(out);
-  try {
-    if (resume) return await loadStudy(storage);
-    const objectives = c.objectives ?? JOINT_OBJECTIVES;
-    return await createStudy({
-      space,
-      objectives,
-      constraints: jointConstraints(c),
-      strategy: c.strategy,
-      seed: c.seed,
-      meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
-      storage,
-    });
-  } catch (err) {
-    await storage.close();
-    throw err;
-  }
 }
 
 /** Fills in the main job's defaults where the configuration leaves them open. */
@@ -113,10 +107,12 @@ export function withJointDefaults(c: SearchConfig): SearchConfig {
 
 /** Runs (or resumes) a joint search and writes `summary.json`. */
 export async function runJointSearch(config: SearchConfig, o: JointRunOptions): Promise<StudySummary> {
-  const c = o.resume ? config : withJointDefaults(config);
-  const out = c.out!;
+  const c0 = o.resume ? config : withJointDefaults(config);
+  const out = c0.out!;
   // Pre-flight, part 1: what the space, dataset, model, objectives and training options say together.
-  if (!o.resume) assertJointConfig(c, c.objectives ?? JOINT_OBJECTIVES);
+  if (!o.resume) assertJointConfig(c0, c0.objectives ?? defaultJointObjectives(c0.hardware.model));
+  // Your own dataset is recorded with its absolute path and digest; on resume it must still match them.
+  const c: SearchConfig = { ...c0, dataset: resolveDatasetRef(c0.dataset) };
   const space = jointSpace(c);
   const stages = await (o.stages ?? createJointStages)(c, space, out);
   // The spec is checked before the run directory is even created: an impossible spec leaves nothing behind.
@@ -128,76 +124,64 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
       throw err;
     }
   }
-  let study: Study;
-  try {
-    study = await openJointStudy(c, space, o.resume);
-  } catch (err) {
-    await stages.close();
-    throw err;
-  }
-  const progress = new ProgressReporter(`joint search ${c.dataset}/${study.strategyName}`, o.progress);
-  const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency });
-  evaluator.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
-  progress.message(
-    `${o.resume ? 'resuming' : 'starting'} ${out}: ${c.dataset}, ${space.name}, ${stages.description}; ` +
-      `spec ${jointConstraints(c).map((k) => `${k.metric} ${k.max !== undefined ? '≤ ' + k.max : '≥ ' + k.min}`).join(', ') || 'none'}` +
-      (o.resume ? `; ${study.finishedTrials().length} trials finished, ${study.runningTrials().length} to re-run` : ''),
-  );
+  const objectives = c.objectives ?? defaultJointObjectives(c.hardware.model);
   let best = -Infinity;
-  for (const t of study.finishedTrials()) if (isFeasible(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);
   try {
-    await study.optimize({
-      evaluator,
+    const { summary } = await runStudy({
+      dir: out,
+      resume: o.resume,
+      create: {
+        space,
+        objectives,
+        constraints: jointConstraints(c),
+        strategy: c.strategy,
+        seed: c.seed,
+        meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
+        // Fast exploration (strategies that search hardware genes): stage 1 alone, no training.
+        precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations })),
+      },
+      evaluator: (study) => {
+        const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency });
+        evaluator.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
+        for (const t of study.finishedTrials()) if (isFeasible(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);
+        return evaluator;
+      },
       termination: { trials: c.budget.trials, minutes: c.budget.minutes },
       concurrency: stages.trainConcurrency,
       signal: o.signal,
-      onProgress: (p) => {
+      label: (study) => `joint search ${datasetLabel(c.dataset)}/${study.strategyName}`,
+      progress: o.progress,
+      opening: (study) =>
+        `${o.resume ? 'resuming' : 'starting'} ${out}: ${datasetLabel(c.dataset)}, ${space.name}, ${stages.description}; ` +
+        `spec ${jointConstraints(c).map(describeConstraint).join(', ') || 'none'}` +
+        (o.resume ? `; ${study.trialCounts().finished} trials finished, ${study.trialCounts().running} to re-run` : ''),
+      fields: (p, study) => {
         if (isFeasible(p.last, study.objectives)) best = Math.max(best, p.last.metrics.accuracy ?? -Infinity);
-        progress.update({
-          done: p.finished,
-          total: p.total,
-          etaMs: p.etaMs,
-          fields: {
-            feasible: p.feasible,
-            trained: p.trained,
-            best: Number.isFinite(best) ? `${(best * 100).toFixed(2)}%` : '—',
-          },
-        });
+        return { feasible: p.feasible, trained: p.trained, best: Number.isFinite(best) ? `${(best * 100).toFixed(2)}%` : '—' };
       },
+      hypervolume: (study) => (study.record.meta.hypervolume as HypervolumeSpec | null) ?? null,
+      summaryExtra: (study, summary) => ({
+        dataset: c.dataset,
+        twoStage: twoStageCounts(study.finishedTrials()),
+        ...(summary.complete === 0 ? { noFeasibleDesign: tightestViolation(study.finishedTrials()) } : {}),
+      }),
+      closing: (study, summary) =>
+        summary.complete === 0 ? `no feasible design found; the closest: ${tightestViolation(study.finishedTrials()) ?? 'no trial finished'}` : null,
     });
+    return summary;
   } finally {
-    progress.stop();
     await stages.close();
   }
-  const spec = (study.record.meta.hypervolume as HypervolumeSpec | null) ?? null;
-  const summary = summarizeTrials(study.finishedTrials(), study.objectives, spec);
-  writeJsonAtomic(path.join(out, 'summary.json'), {
-    ...summary,
-    dataset: c.dataset,
-    strategy: study.record.strategy,
-    seed: study.seed,
-    twoStage: twoStageCounts(study.finishedTrials()),
-    ...(summary.complete === 0 ? { noFeasibleDesign: tightestViolation(study) } : {}),
-  });
-  if (summary.complete === 0) {
-    progress.message(`no feasible design found; the closest: ${tightestViolation(study) ?? 'no trial finished'}`);
-  }
-  await study.close();
-  return summary;
 }
 
 /** The infeasible trial closest to the spec, in words. */
-export function tightestViolation(study: Study): string | null {
-  let bestT: { v: number; text: string } | null = null;
-  for (const t of study.finishedTrials()) {
-    if (t.status !== 'infeasible') continue;
-    const v = Object.values(t.violations).reduce((s, x) => s + Math.max(0, x), 0);
-    if (!bestT || v < bestT.v) {
-      const parts = Object.entries(t.violations).filter(([, x]) => x > 0).map(([k, x]) => `${k} off by ${(x * 100).toFixed(1)}%`);
-      bestT = { v, text: `trial #${t.number}: ${parts.join(', ')}${t.extra?.reason ? ` (${String(t.extra.reason)})` : ''}` };
-    }
+export function tightestViolation(trials: readonly FinishedTrial[]): string | null {
+  let closest: FinishedTrial | null = null;
+  for (const t of trials) {
+    if (t.status === 'infeasible' && (!closest || totalViolation(t.violations) < totalViolation(closest.violations))) closest = t;
   }
-  return bestT?.text ?? null;
+  if (!closest) return null;
+  return `trial #${closest.number}: ${describeViolations(closest.violations)}${closest.extra?.reason ? ` (${String(closest.extra.reason)})` : ''}`;
 }
 
 /** Genomes sampled by the pre-flight check of a spec. */
@@ -213,13 +197,12 @@ async function preflight(c: SearchConfig, space: SearchSpace, stages: JointStage
   const reports = await stages.hardware.evaluate(genomes);
   if (reports.some((r) => r.feasible)) return;
   let closest = reports[0];
-  const excess = (r: (typeof reports)[number]) => Object.values(r.violations).reduce((s, x) => s + Math.max(0, x), 0);
-  for (const r of reports) if (excess(r) < excess(closest)) closest = r;
+  for (const r of reports) if (totalViolation(r.violations) < totalViolation(closest.violations)) closest = r;
   const parts = Object.entries(closest.violations).filter(([, x]) => x > 0).map(([k, x]) => `${k} exceeds the spec by ${(x * 100).toFixed(1)}%`);
   throw new HwnasError(
     'INPUT_SPEC_INFEASIBLE',
     `no design of ${PREFLIGHT_SAMPLES} sampled from ${space.name} meets the spec on ${String(c.hardware.device)} ` +
-      `(${jointConstraints(c).map((k) => `${k.metric} ${k.max !== undefined ? '≤ ' + k.max : '≥ ' + k.min}`).join(', ')}); ` +
+      `(${jointConstraints(c).map(describeConstraint).join(', ')}); ` +
       `the closest: ${parts.join(', ')}${closest.reason ? ` — ${closest.reason}` : ''}. Loosen the spec or choose a larger device; nothing was written.`,
   );
 }

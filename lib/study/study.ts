@@ -3,6 +3,7 @@
  * finished batches in trial order, and replays its journal on load so a killed search resumes exactly.
  * It never evaluates (Evaluators do) and never proposes (Strategies do).
  */
+import type { HardwarePrecheck } from '../../strategies/strategy.js';
 import { HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { SearchSpace } from '../space/search-space.js';
@@ -25,6 +26,8 @@ export interface StudyOptions {
   readonly seed: number;
   readonly meta?: Record<string, unknown>;
   readonly storage: StudyStorage;
+  /** Runtime only (not journaled): the strategy's hardware precheck (StrategyContext.precheck); give it again on load. */
+  readonly precheck?: HardwarePrecheck;
 }
 
 /** Counts over every trial of the study, across every resume, kept up to date as results arrive. */
@@ -122,7 +125,7 @@ export class Study {
     return { asked: this.trialList.length, finished: this.finished.length, running: this.running.size, ...this.counts };
   }
 
-  private static makeStrategy(record: StudyRecord, space: SearchSpace): Strategy {
+  private static makeStrategy(record: StudyRecord, space: SearchSpace, precheck?: HardwarePrecheck): Strategy {
     return createStrategy(
       record.strategy.name,
       {
@@ -130,6 +133,7 @@ export class Study {
         objectives: record.objectives,
         constraints: record.constraints,
         rng: Rng.fromSeed(record.seed).fork(`strategy/${record.strategy.name}`),
+        ...(precheck ? { precheck } : {}),
       },
       record.strategy.options,
     );
@@ -152,7 +156,7 @@ export class Study {
       meta: o.meta ?? {},
     };
     const create: StudyEvent = { type: 'create', version: JOURNAL_VERSION, at: new Date().toISOString(), study: record };
-    const study = new Study(record, o.space, Study.makeStrategy(record, o.space), o.storage, runIdentity(create));
+    const study = new Study(record, o.space, Study.makeStrategy(record, o.space, o.precheck), o.storage, runIdentity(create));
     await o.storage.append(create, true);
     return study;
   }
@@ -161,7 +165,7 @@ export class Study {
    * Rebuilds a study from its storage: replays every event, restores the strategy from its last snapshot and
    * re-asks it the batches asked after that snapshot, checking they match the journal (same seed, same code).
    */
-  static async load(storage: StudyStorage): Promise<Study> {
+  static async load(storage: StudyStorage, runtime: { readonly precheck?: HardwarePrecheck } = {}): Promise<Study> {
     const events = await storage.read();
     const first = events[0];
     if (!first || first.type !== 'create') {
@@ -172,7 +176,7 @@ export class Study {
     }
     const record = first.study;
     const space = new SearchSpace(record.space);
-    const study = new Study(record, space, Study.makeStrategy(record, space), storage, runIdentity(first));
+    const study = new Study(record, space, Study.makeStrategy(record, space, runtime.precheck), storage, runIdentity(first));
     for (const e of events) study.apply(e);
     const tells = events.filter((e): e is Extract<StudyEvent, { type: 'tell' }> => e.type === 'tell');
     const told = new Set(tells.flatMap((e) => e.numbers));
@@ -388,4 +392,4 @@ export class Study {
 /** Starts a new study (see {@link Study.create}). */
 export const createStudy = (o: StudyOptions): Promise<Study> => Study.create(o);
 /** Loads a study from its storage and prepares it to resume (see {@link Study.load}). */
-export const loadStudy = (storage: StudyStorage): Promise<Study> => Study.load(storage);
+export const loadStudy = (storage: StudyStorage, runtime: { readonly precheck?: HardwarePrecheck } = {}): Promise<Study> => Study.load(storage, runtime);

@@ -2,16 +2,11 @@
  * What a finished (or interrupted) study amounts to: counts, the Pareto front of its feasible trials, and
  * the hypervolume of that front measured as the problem prescribes.
  */
-import { hypervolume, paretoFront } from '../pareto.js';
+import { hypervolume, normalisePoints, paretoFront, type HypervolumeSpec } from '../pareto.js';
+
+export type { HypervolumeSpec };
 import type { Genome } from '../space/genome.js';
 import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
-
-/** How to measure hypervolume (all in minimisation form): reference point, optional normalisation. */
-export interface HypervolumeSpec {
-  readonly reference: readonly number[];
-  readonly ideal?: readonly number[];
-  readonly nadir?: readonly number[];
-}
 
 /** One point of the front. */
 export interface FrontEntry {
@@ -31,13 +26,6 @@ export interface StudySummary {
   readonly pareto: readonly FrontEntry[];
   readonly hypervolume: number | null;
   readonly hypervolumeSpec: HypervolumeSpec | null;
-}
-
-/** Normalises minimisation points as the spec says (identity without ideal/nadir). */
-export function normalisePoints(points: readonly (readonly number[])[], spec: HypervolumeSpec): number[][] {
-  const { ideal, nadir } = spec;
-  if (!ideal || !nadir) return points.map((p) => p.slice());
-  return points.map((p) => p.map((v, i) => (v - ideal[i]) / (nadir[i] - ideal[i])));
 }
 
 /** Hypervolume of the feasible trials' objective points under `spec`. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HwnasError } from '../../lib/errors.js';
 import { hypervolume } from '../../lib/pareto.js';
 import { NB201_EDGES, NB201_OPS } from '../../lib/space/index.js';
-import { normalisePoints } from '../../lib/study/summary.js';
+import { normalisePoints } from '../../lib/pareto.js';
 import { NB201_CELLS, nb201Code, nb201CsvPath, nb201Problem, nb201Table, nb201TrueFront, parseNb201Csv } from '../../problems/nb201.js';
 
 /** Genome of an `ops` string such as `4-2-1-2-1-1`. */
