@@ -10,12 +10,14 @@ import { zodIssues } from './validate.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../strategies/registry.js';
 import { PROBLEM_NAMES } from '../problems/index.js';
 import { deviceRefSchema } from '../hardware/device.js';
+import { redisExecutorConfigSchema } from './eval/redis/options.js';
+import { datasetRefSchema } from './train/datasets/registry.js';
 
 /** Datasets the joint search trains on. */
 export const JOINT_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 
 /** Spaces the joint search runs over (lu2019 family). */
-export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float'] as const;
+export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float', 'coexplore-mnist', 'coexplore-cifar10'] as const;
 
 const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })
@@ -61,7 +63,20 @@ export const searchConfigSchema = z
   .object({
     /** A benchmark problem instead of the joint search (no training, no hardware). */
     problem: z.enum(PROBLEM_NAMES as [string, ...string[]]).optional(),
-    dataset: z.enum(JOINT_DATASETS).default('mnist'),
+    /** Your own problem, defined in code: a module whose default export is `defineProblem({...})` (absolute path). */
+    problemFile: z.string().min(1).optional(),
+    /** Your own tabular problem: a CSV whose rows are designs (problems/table.ts). */
+    table: z
+      .object({
+        file: z.string().min(1),
+        objectives: z.array(z.object({ column: z.string().min(1), direction: z.enum(['minimize', 'maximize']) }).strict()).min(1),
+        /** Decision columns (default: every column that is not an objective). */
+        genes: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /** A built-in dataset's name, or your own data: {path, kind?, channels?} (lib/train/datasets/custom.ts). */
+    dataset: datasetRefSchema.default('mnist'),
     /** Space preset; default lu2019-mnist for MNIST-shaped data, lu2019-cifar10 for CIFAR-10. */
     space: z.enum(JOINT_SPACES).optional(),
     hardware: hardwareConfigSchema.default({ model: 'lu2019-pipeline', device: 'ep4ce115' }),
@@ -85,6 +100,8 @@ export const searchConfigSchema = z
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
     /** Worker threads for training (default: cores). */
     workers: z.number().int().min(1).max(64).optional(),
+    /** Where evaluations run: the local thread pool (default) or a Redis queue served by `hwnas worker` processes. */
+    executor: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }).strict(), redisExecutorConfigSchema]).optional(),
     out: z.string().min(1).optional(),
   })
   .strict();
@@ -104,18 +121,42 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   return out;
 }
 
-/** Reads a JSON config file; issues (missing file, bad JSON) are reported with the file as path. */
-export function readConfigFile(file: string, issues: Issue[]): unknown {
-  if (!fs.existsSync(file)) {
-    issues.push({ path: '--config', message: `file ${file} does not exist` });
-    return {};
-  }
+/** What a JSON value is, in words (`an array`, `null`, `a number`). */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/**
+ * Reads a JSON config file that must hold one object; issues (missing file, not a file, bad JSON, not an object)
+ * are reported with `flag` as path. Returns `{}` when there is an issue.
+ */
+export function readConfigFile(file: string, issues: Issue[], flag = '--config'): Record<string, unknown> {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (!fs.statSync(file).isFile()) {
+      issues.push({ path: flag, message: `${file} is not a file` });
+      return {};
+    }
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    issues.push({ path: '--config', message: `${file} is not valid JSON: ${(err as Error).message}` });
+    const code = (err as NodeJS.ErrnoException).code;
+    issues.push({ path: flag, message: code === 'ENOENT' ? `file ${file} does not exist` : `cannot read ${file} (${code ?? (err as Error).message})` });
     return {};
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    issues.push({ path: flag, message: `${file} is not valid JSON: ${(err as Error).message}` });
+    return {};
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    issues.push({ path: flag, message: `${file} must hold a JSON object ({ … }, see \`hwnas config --print-default\`), got ${kindOf(v)}` });
+    return {};
+  }
+  return v as Record<string, unknown>;
 }
 
 /** Validates a raw config (file merged with flags): every issue at once, strategy options included. */
@@ -129,6 +170,10 @@ export function parseSearchConfig(raw: unknown, issues: Issue[] = []): SearchCon
       if (err instanceof ConfigError) issues.push(...err.issues);
       else throw err;
     }
+  }
+  if (r.success) {
+    const given = (['problem', 'problemFile', 'table'] as const).filter((k) => r.data[k] !== undefined);
+    if (given.length > 1) issues.push({ path: given[1], message: `cannot be combined with ${given[0]}: a search runs one problem` });
   }
   if (issues.length > 0) throw new ConfigError(issues, 'invalid search configuration');
   return r.data!;

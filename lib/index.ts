@@ -18,7 +18,8 @@ export * from './space/index.js';
 
 // Studies: trials, journal, resume, summaries
 export * from './trial/index.js';
-export { Study, createStudy, loadStudy, type StudyOptions, type OptimizeOptions, type Progress } from './study/study.js';
+export { Study, createStudy, loadStudy, type StudyOptions, type OptimizeOptions, type Progress, type TrialCounts } from './study/study.js';
+export { parseJournal, readJournalFile, replayTrials, runIdentity, journalFile } from './study/journal.js';
 export { JournalStorage, type JournalOptions } from './study/journal-storage.js';
 export { MemoryStorage } from './study/memory-storage.js';
 export type { StudyEvent, StudyRecord, StudyStorage, StoredSnapshot } from './study/events.js';
@@ -40,7 +41,10 @@ export { WorkerPool, type PoolOptions } from './eval/pool.js';
 
 // Benchmark problems
 export { PROBLEMS, PROBLEM_NAMES, problemByName, type ProblemName } from '../problems/index.js';
-export { ProblemEvaluator, type Problem } from '../problems/problem.js';
+export { ProblemEvaluator, type Problem, type BenchmarkProblem, type ProblemSource } from '../problems/problem.js';
+// Users' own problems: defined in code, or a table of designs
+export { defineProblem, loadProblemFile, type ProblemDefinition } from '../problems/define.js';
+export { tableProblem, parseObjectiveList, type TableProblemOptions } from '../problems/table.js';
 
 // Hardware models
 export {
@@ -60,6 +64,13 @@ export {
   type HardwareSpec,
 } from '../hardware/index.js';
 
+/**
+ * Everything of the hardware models under one name: the tiling model (`hardware.tiledLatency`,
+ * `hardware.bestLayerTiling`, `hardware.roofline`), the per-layer implementation options
+ * (`hardware.stageOptions`), the DP mapper (`hardware.mapPipeline`), multi-FPGA partitioning, devices.
+ */
+export * as hardware from '../hardware/index.js';
+
 // Training
 export { trainGenome, type TrainRequest, type TrainResult } from './train/train.js';
 export { loadDataset, DATASET_NAMES, datasetStatus, type DatasetName, type Dataset } from './train/datasets/registry.js';
@@ -69,7 +80,9 @@ export type { TrainedModel } from './train/build-model.js';
 // Searches as a user runs them
 export { searchConfigSchema, parseSearchConfig, defaultSearchConfig, type SearchConfig, type SearchConfigInput } from './config.js';
 export { runJointSearch, JOINT_OBJECTIVES } from './search/run-joint.js';
-export { runProblemSearch } from './search/run-problem.js';
+export { runProblemSearch, problemOfConfig, type ProblemSearchOptions } from './search/run-problem.js';
+export { runStudy, openStudy, type RunStudyOptions } from './search/run-study.js';
+export { SILENT, type ProgressSink, type ProgressSinkFactory, type ProgressUpdate } from './search/progress.js';
 export { runMethod, METHODS, type Method, type MethodResult } from './search/baselines.js';
 export { runCompare, compareConfigSchema, parseCompareConfig, type CompareConfig } from './search/compare.js';
 

@@ -50,6 +50,7 @@ export class ProblemEvaluator implements Evaluator {
       let metrics: Record<string, number>;
       try {
         metrics = await this.problem.evaluate(requests[i].genome);
+        if (typeof metrics !== 'object' || metrics === null) throw new Error(`evaluate returned ${String(metrics)}, not an object of metrics`);
       } catch (err) {
         // A user's evaluate that throws fails its trial, with the reason; the search goes on.
         const result: TrialResult = { status: 'failed', metrics: {}, violations: {}, error: err instanceof Error ? err.message : String(err), failure: 'evaluator' };

@@ -4,28 +4,42 @@
  * With --problem it searches a benchmark problem instead (no training).
  * A --config file and the flags meet in one validated configuration (lib/config.ts); flags win.
  */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, type Issue } from '../errors.js';
-import { JOINT_DATASETS, mergeConfig, parseSearchConfig, readConfigFile, type SearchConfig } from '../config.js';
+import { ConfigError, HwnasError, type Issue } from '../errors.js';
+import { JOINT_DATASETS, JOINT_SPACES, defaultSearchConfig, mergeConfig, parseSearchConfig, readConfigFile, searchConfigSchema, type SearchConfig } from '../config.js';
 import { PROBLEM_NAMES } from '../../problems/index.js';
 import { STRATEGY_NAMES } from '../../strategies/registry.js';
 import { checkRunDir, defaultRunDir } from '../search/run-dir.js';
-import { runProblemSearch } from '../search/run-problem.js';
-import { jointSpace, runJointSearch, readRunConfig } from '../search/run-joint.js';
+import { problemOfConfig, runProblemSearch } from '../search/run-problem.js';
+import { parseObjectiveList } from '../../problems/table.js';
+import { jointSpace, runJointSearch, readRunConfig, withJointDefaults } from '../search/run-joint.js';
 import { decodeArchitecture, decodeQuantization } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
+import { RUN_FILES } from '../study/journal.js';
+import { forceUnlock } from '../study/run-lock.js';
+import { datasetLabel } from '../train/datasets/registry.js';
 import type { StudySummary } from '../study/summary.js';
 import { FlagReader } from './flags.js';
-import type { ProgressMode } from './progress.js';
+import { HARDWARE_MODEL_NAMES } from '../../hardware/model.js';
+import { progressSinks, type ProgressMode } from './progress.js';
 
 /** Raw flags as commander hands them over. */
 interface SearchFlags {
   config?: string;
   problem?: string;
+  problemFile?: string;
+  table?: string;
+  objectives?: string;
+  genes?: string;
   dataset?: string;
+  datasetDir?: string;
   strategy?: string;
   device?: string;
+  model?: string;
+  space?: string;
   luts?: string;
   throughput?: string;
   latencyMs?: string;
@@ -33,9 +47,11 @@ interface SearchFlags {
   budgetMinutes?: string;
   epochs?: string;
   workers?: string;
+  redis?: string;
   seed?: string;
   out?: string;
   resume?: boolean;
+  forceUnlock?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -43,9 +59,16 @@ interface SearchFlags {
 /** Config paths and the flags that set them, so an issue names what the user typed. */
 const FLAG_OF: Record<string, string> = {
   problem: '--problem',
+  problemFile: '--problem-file',
+  'table.file': '--table',
+  'table.objectives': '--objectives',
+  'table.genes': '--genes',
   dataset: '--dataset',
+  'dataset.path': '--dataset-dir',
   'strategy.name': '--strategy',
   'hardware.device': '--device',
+  'hardware.model': '--model',
+  space: '--space',
   'hardware.luts': '--luts',
   'hardware.throughput': '--throughput',
   'hardware.latencyMs': '--latency-ms',
@@ -53,6 +76,7 @@ const FLAG_OF: Record<string, string> = {
   'budget.minutes': '--budget-minutes',
   'training.epochs': '--epochs',
   workers: '--workers',
+  'executor.url': '--redis',
   seed: '--seed',
   out: '--out',
 };
@@ -65,6 +89,7 @@ function withFlagNames(issues: readonly Issue[]): Issue[] {
 function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
   const hardware: Record<string, unknown> = {};
   if (f.device !== undefined) hardware.device = f.device;
+  if (f.model !== undefined) hardware.model = r.oneOf('model', f.model, HARDWARE_MODEL_NAMES);
   if (f.luts !== undefined) hardware.luts = r.positive('luts', f.luts);
   if (f.throughput !== undefined) hardware.throughput = r.positive('throughput', f.throughput);
   if (f.latencyMs !== undefined) hardware.latencyMs = r.positive('latency-ms', f.latencyMs);
@@ -73,32 +98,145 @@ function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
   if (f.budgetMinutes !== undefined) budget.minutes = r.positive('budget-minutes', f.budgetMinutes);
   const c: Record<string, unknown> = {};
   if (f.problem !== undefined) c.problem = r.oneOf('problem', f.problem, PROBLEM_NAMES);
+  // Your own problems: paths made absolute, so the same command plus --resume matches the stored run.
+  if (f.problemFile !== undefined) c.problemFile = path.resolve(f.problemFile);
+  if (f.table !== undefined) {
+    const table: Record<string, unknown> = { file: path.resolve(f.table) };
+    if (f.objectives === undefined) r.add('--objectives', 'needed with --table: the objective columns, e.g. "error:min,latency:min"');
+    else {
+      try {
+        table.objectives = parseObjectiveList(f.objectives);
+      } catch (err) {
+        if (err instanceof ConfigError) r.issues.push(...err.issues);
+        else throw err;
+      }
+    }
+    if (f.genes !== undefined) table.genes = f.genes.split(',').map((g) => g.trim()).filter((g) => g !== '');
+    c.table = table;
+  } else if (f.objectives !== undefined || f.genes !== undefined) {
+    r.add(f.objectives !== undefined ? '--objectives' : '--genes', 'goes with --table (the columns of your CSV)');
+  }
   if (f.dataset !== undefined) c.dataset = r.oneOf('dataset', f.dataset, JOINT_DATASETS);
+  // Your own data (lib/train/datasets/custom.ts); absolute, so the same command plus --resume matches the run.
+  if (f.datasetDir !== undefined) {
+    if (f.dataset !== undefined) r.add('--dataset-dir', 'cannot be combined with --dataset (one names a built-in dataset, the other your own)');
+    else c.dataset = { path: path.resolve(f.datasetDir) };
+  }
+  if (f.space !== undefined) c.space = r.oneOf('space', f.space, JOINT_SPACES);
   if (f.strategy !== undefined) c.strategy = { name: r.oneOf('strategy', f.strategy, STRATEGY_NAMES) };
   if (Object.keys(hardware).length) c.hardware = hardware;
   if (Object.keys(budget).length) c.budget = budget;
   if (f.epochs !== undefined) c.training = { epochs: r.int('epochs', f.epochs, 1) };
   if (f.workers !== undefined) c.workers = r.int('workers', f.workers, 1, 64);
+  if (f.redis !== undefined) c.executor = { kind: 'redis', url: f.redis };
   if (f.seed !== undefined) c.seed = r.int('seed', f.seed, 0, 2 ** 31 - 1);
   if (f.out !== undefined) c.out = f.out;
   return c;
 }
 
 /** The configuration of a new search: defaults ← config file ← flags. Throws one ConfigError with every issue. */
-export function resolveSearchConfig(f: SearchFlags): SearchConfig {
+export function resolveSearchConfig(f: SearchFlags, context = 'hwnas search: bad arguments'): SearchConfig {
   const r = new FlagReader();
   const file = f.config !== undefined ? readConfigFile(f.config, r.issues) : {};
   const fromFlags = flagsToConfig(f, r);
   let raw = mergeConfig(file, fromFlags) as Record<string, unknown>;
   // A benchmark problem defaults to NSGA-II with 300 trials; the joint search to its own budget (run-joint.ts).
-  if (raw.problem !== undefined) {
+  if (raw.problem !== undefined || raw.problemFile !== undefined || raw.table !== undefined) {
     raw = mergeConfig({ strategy: { name: 'nsga2' }, budget: { trials: 300 } }, raw) as Record<string, unknown>;
   }
   const flagIssues = r.issues.slice();
+  let c: SearchConfig;
   try {
-    return parseSearchConfig(raw, flagIssues);
+    c = parseSearchConfig(raw, flagIssues);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(withFlagNames(err.issues), 'hwnas search: bad arguments');
+    if (err instanceof ConfigError) throw new ConfigError(withFlagNames(err.issues), context);
+    throw err;
+  }
+  const problemName = c.problem ?? (c.problemFile !== undefined ? `--problem-file ${f.problemFile ?? c.problemFile}` : c.table !== undefined ? `--table ${f.table ?? c.table.file}` : undefined);
+  if (problemName !== undefined) {
+    const issues = problemIssues(problemName, f, file);
+    if (issues.length > 0) throw new ConfigError(issues, context);
+  }
+  return c;
+}
+
+/** Flags that only the joint search reads. */
+const JOINT_FLAGS = ['dataset', 'datasetDir', 'space', 'model', 'device', 'luts', 'throughput', 'latencyMs', 'epochs', 'workers'] as const;
+/** Configuration sections that only the joint search reads. */
+const JOINT_KEYS = ['dataset', 'space', 'hardware', 'training', 'objectives', 'workers'] as const;
+
+/**
+ * With --problem, joint-search settings would be ignored: each one given is an issue. A config section equal to
+ * its default (as `hwnas config --print-default` prints it) is not, so that file can be reused.
+ */
+function problemIssues(problem: string, f: SearchFlags, file: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  const why = `applies to the joint search only; --problem ${problem} searches a benchmark problem (no training, no hardware)`;
+  for (const k of JOINT_FLAGS) if (f[k] !== undefined) issues.push({ path: `--${k.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())}`, message: why });
+  const defaults = [defaultSearchConfig(), withJointDefaults(defaultSearchConfig())] as Record<string, unknown>[];
+  for (const k of JOINT_KEYS) {
+    if (file[k] === undefined || (k !== 'objectives' && f[k as keyof SearchFlags] !== undefined)) continue;
+    const parsed = searchConfigSchema.safeParse({ [k]: file[k] });
+    const value = parsed.success ? JSON.stringify((parsed.data as Record<string, unknown>)[k]) : null;
+    if (value !== null && defaults.some((d) => JSON.stringify(d[k]) === value)) continue;
+    issues.push({
+      path: `--config ${f.config}: ${k}`,
+      message: k === 'objectives' ? `a problem search optimises the problem's own objectives; remove "objectives" (${why})` : why,
+    });
+  }
+  return issues;
+}
+
+/** Leaves of a plain object as [dotted path, value] (arrays are leaves). */
+function leaves(o: unknown, prefix = ''): [string, unknown][] {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return [[prefix, o]];
+  return Object.entries(o as Record<string, unknown>).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function at(o: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((x, k) => (typeof x === 'object' && x !== null ? (x as Record<string, unknown>)[k] : undefined), o);
+}
+
+/** Paths a resumed run may change: the budget (to extend it) and where its output goes. */
+const RESUME_FREE = /^(budget(\..*)?|out|executor(\..*)?)$/;
+
+/**
+ * The configuration of a resumed run: the stored one, with the budget the command gives. The command may repeat
+ * any other setting (the same command plus --resume); only a value different from the stored one is an error.
+ */
+function resumeConfig(flags: SearchFlags): SearchConfig {
+  const dir = flags.out!;
+  const r = new FlagReader();
+  let stored: Record<string, unknown> | null = null;
+  try {
+    checkRunDir(dir, true);
+    stored = readRunConfig(dir);
+  } catch (err) {
+    if (!(err instanceof HwnasError)) throw err;
+    r.add('--out', err.message);
+  }
+  const file = flags.config !== undefined ? readConfigFile(flags.config, r.issues) : {};
+  const asked = flagsToConfig({ ...flags, out: undefined }, r);
+  if (stored) {
+    const check = (source: Record<string, unknown>, name: (p: string) => string) => {
+      for (const [p, v] of leaves(source)) {
+        if (p === '' || RESUME_FREE.test(p)) continue;
+        const was = at(stored, p);
+        if (JSON.stringify(was) !== JSON.stringify(v)) {
+          r.add(name(p), `cannot change a run being resumed: the run has ${was === undefined ? 'no value' : JSON.stringify(was)}, the command asks ${JSON.stringify(v)} (its configuration is stored in the run; leave it out or repeat it)`);
+        }
+      }
+    };
+    check(file, (p) => `--config ${flags.config}: ${p}`);
+    check(asked, (p) => FLAG_OF[p] ?? p);
+  }
+  if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas search --resume: bad arguments');
+  const budget = mergeConfig(file.budget ?? {}, asked.budget ?? {});
+  try {
+    // The executor may change too: the same search, resumed with more machines or a Redis that moved.
+    return parseSearchConfig(mergeConfig(stored, { budget, out: dir, ...(asked.executor ? { executor: mergeConfig(file.executor, asked.executor) } : file.executor ? { executor: file.executor } : {}) }));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.issues.map((i) => ({ ...i, path: i.path.startsWith('budget') ? (FLAG_OF[i.path] ?? i.path) : `${dir} (stored configuration): ${i.path}` })), 'hwnas search --resume: bad arguments');
     throw err;
   }
 }
@@ -129,11 +267,15 @@ function printSummary(s: StudySummary, out: string, json: boolean, space: Search
     // The joint search: the best feasible designs first, as a designer reads them.
     const best = [...s.pareto].sort((a, b) => b.metrics.accuracy - a.metrics.accuracy).slice(0, 10);
     lines.push(`best feasible designs (Pareto front: ${s.pareto.length}):`);
-    lines.push('  trial  accuracy  img/s     LUTs    layers  bits per layer (w = weights, a = activations; int.frac)');
+    // Tiling models count DSPs and energy, not LUTs: their column is GOPS/W.
+    const third = s.pareto.some((p) => p.metrics.luts !== undefined) ? 'luts' : 'gopsPerW';
+    lines.push(`  trial  accuracy  img/s   ${third === 'luts' ? '  LUTs' : 'GOPS/W'}    layers  bits per layer (w = weights, a = activations; int.frac)`);
     for (const p of best) {
       const depth = decodeArchitecture(space, p.genome).layers.filter((l) => l.kind === 'conv').length;
+      const v = p.metrics[third];
+      const col = v === undefined ? '—' : third === 'luts' ? String(Math.round(v)) : v.toFixed(2);
       lines.push(
-        `  #${String(p.number).padEnd(5)} ${(p.metrics.accuracy * 100).toFixed(2).padStart(6)}%  ${Math.round(p.metrics.throughput).toString().padStart(7)}  ${Math.round(p.metrics.luts).toString().padStart(7)}  ${String(depth).padStart(6)}  ${bitsPerLayer(space, p.genome)}`,
+        `  #${String(p.number).padEnd(5)} ${(p.metrics.accuracy * 100).toFixed(2).padStart(6)}%  ${Math.round(p.metrics.throughput).toString().padStart(7)}  ${col.padStart(7)}  ${String(depth).padStart(6)}  ${bitsPerLayer(space, p.genome)}`,
       );
     }
   } else {
@@ -151,19 +293,28 @@ export function register(program: Command): void {
     .description('run (or --resume) a search; without flags, the main job: a joint search on MNIST')
     .option('--config <file>', 'JSON configuration (see `hwnas config --print-default`); flags override it')
     .option('--problem <name>', `benchmark problem instead of the joint search (${PROBLEM_NAMES.join(', ')})`)
+    .option('--problem-file <file>', 'your own problem: a module exporting defineProblem({ space, objectives, evaluate }) (README: your own problem)')
+    .option('--table <csv>', 'your own tabular problem: a CSV with one design per row')
+    .option('--objectives <list>', 'with --table: objective columns and directions, e.g. "error:min,latency:min"')
+    .option('--genes <list>', 'with --table: the decision columns (default: every column that is not an objective)')
     .option('--dataset <name>', `dataset of the joint search (${JOINT_DATASETS.join(', ')})`)
+    .option('--dataset-dir <dir>', 'your own dataset: train/<class>/*.png + test/<class>/*.png, MNIST-named IDX files or x_train.npy …')
     .option('--strategy <name>', `search strategy (${STRATEGY_NAMES.join(', ')})`)
+    .option('--model <name>', `hardware model of the joint search (${HARDWARE_MODEL_NAMES.join(', ')}; ort-cpu = this CPU in onnxruntime-node, after \`hwnas profile\`; coexplore-* spaces: fnas-tiling or multi-fpga)`)
     .option('--device <name>', 'FPGA device of the joint search (e.g. ep4ce115, xc7z020)')
+    .option('--space <name>', `space preset of the joint search (${JOINT_SPACES.join(', ')}; default follows the dataset)`)
     .option('--luts <n>', 'LUT budget')
     .option('--throughput <img/s>', 'minimum throughput, images per second')
     .option('--latency-ms <ms>', 'maximum latency of one image, ms')
     .option('--trials <n>', 'number of trials')
     .option('--budget-minutes <m>', 'stop asking for new trials after this many minutes')
     .option('--epochs <n>', 'training epochs per feasible child')
-    .option('--workers <n>', 'training worker threads (default: cores)')
+    .option('--workers <n>', 'training worker threads (default: cores); with --redis, trials in flight')
+    .option('--redis <url>', 'run trainings on `hwnas worker` processes through this Redis (redis://host:6379; needs $HWNAS_QUEUE_SECRET)')
     .option('--seed <n>', 'root seed (same seed, same search)')
     .option('--out <dir>', 'run directory (journal.jsonl, summary.json)')
     .option('--resume', 'continue the search in --out (its configuration comes from the run; --trials/--budget-minutes may extend it)')
+    .option('--force-unlock', "remove the run directory's lock first, whoever holds it (a search on another host that is gone)")
     .option('--quiet', 'no progress display')
     .option('--json', 'one JSON line per event on stdout')
     .action(async (flags: SearchFlags) => {
@@ -172,41 +323,35 @@ export function register(program: Command): void {
       let config: SearchConfig;
       if (flags.resume) {
         if (!flags.out) throw new ConfigError([{ path: '--resume', message: 'needs --out <dir> naming the run to continue' }]);
-        const r = new FlagReader();
-        const extend = flagsToConfig({ trials: flags.trials, budgetMinutes: flags.budgetMinutes }, r);
-        const fixed = Object.entries(flags).filter(([k, v]) => v !== undefined && !['trials', 'budgetMinutes', 'resume', 'out', 'quiet', 'json'].includes(k));
-        for (const [k] of fixed) r.add(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'cannot change a run being resumed (its configuration is stored in the run)');
-        try {
-          checkRunDir(flags.out, true);
-        } catch (err) {
-          r.add('--out', (err as Error).message);
-        }
-        if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas search --resume: bad arguments');
-        config = parseSearchConfig(mergeConfig(readRunConfig(flags.out), { ...extend, out: flags.out }));
+        config = resumeConfig(flags);
       } else {
         config = resolveSearchConfig(flags);
-        const out = config.out ?? defaultRunDir(config.problem ? `${config.problem}-${config.strategy.name}-s${config.seed}` : `joint-${config.dataset}-${config.strategy.name}-s${config.seed}`);
+        const out = config.out ?? defaultRunDir(config.problem ? `${config.problem}-${config.strategy.name}-s${config.seed}` : `joint-${datasetLabel(config.dataset).replace(':', '-')}-${config.strategy.name}-s${config.seed}`);
         try {
           checkRunDir(out, false);
         } catch (err) {
           throw new ConfigError([{ path: '--out', message: (err as Error).message }], 'hwnas search: bad arguments');
         }
         config = { ...config, out };
+        // A new run gets its own identity in the queue, kept in its journal for --resume.
+        if (config.executor?.kind === 'redis' && !config.executor.runId) config = { ...config, executor: { ...config.executor, runId: randomUUID() } };
       }
       const out = config.out!;
-      const summary = config.problem
+      if (flags.forceUnlock) forceUnlock(path.join(out, RUN_FILES.lock), (m) => process.stderr.write(`hwnas: warning: ${m}\n`));
+      const problem = await problemOfConfig(config);
+      const summary = problem
         ? await runProblemSearch({
-            problem: config.problem,
+            problem,
             strategy: config.strategy,
             trials: config.budget.trials,
             minutes: config.budget.minutes,
             seed: config.seed,
             out,
             resume: Boolean(flags.resume),
-            progress,
+            progress: progressSinks(progress),
             config,
           })
-        : await runJointSearch(config, { resume: Boolean(flags.resume), progress });
-      printSummary(summary, out, Boolean(flags.json), config.problem ? null : jointSpace(config));
+        : await runJointSearch(config, { resume: Boolean(flags.resume), progress: progressSinks(progress) });
+      printSummary(summary, out, Boolean(flags.json), problem ? null : jointSpace(config));
     });
 }

@@ -47,7 +47,7 @@ export function loadRun(dir: string, options: LoadOptions = {}): LoadedRun {
   const trials = replayTrials(events, file);
   const finished = finishedOf(trials);
   let hypervolume: HypervolumeSpec | null = null;
-  if (record.meta.hypervolume !== undefined) {
+  if (record.meta.hypervolume !== undefined && record.meta.hypervolume !== null) {
     const r = hvSchema.safeParse(record.meta.hypervolume);
     const n = record.objectives.length;
     const ok = r.success && r.data.reference.length === n && (r.data.ideal?.length ?? n) === n && (r.data.nadir?.length ?? n) === n;

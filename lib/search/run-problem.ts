@@ -6,10 +6,21 @@
 import { HwnasError } from '../errors.js';
 import type { StudySummary } from '../study/summary.js';
 import { ProblemEvaluator, type Problem } from '../../problems/problem.js';
+import { problemByName } from '../../problems/index.js';
+import { loadProblemFile } from '../../problems/define.js';
+import { tableProblem } from '../../problems/table.js';
 import { studyHypervolume } from '../study/summary.js';
 import type { SearchConfig } from '../config.js';
 import type { ProgressSinkFactory } from './progress.js';
 import { runStudy } from './run-study.js';
+
+/** The problem a configuration names (a registered one, a module or a table), or null for the joint search. */
+export async function problemOfConfig(c: SearchConfig): Promise<Problem | null> {
+  if (c.problem !== undefined) return problemByName(c.problem);
+  if (c.problemFile !== undefined) return loadProblemFile(c.problemFile, 'problemFile');
+  if (c.table !== undefined) return tableProblem(c.table);
+  return null;
+}
 
 /** A validated problem search. */
 export interface ProblemSearchOptions {
