@@ -13,5 +13,10 @@ export {
 } from './multi-fpga.js';
 export * from './model.js';
 export * from './architectures.js';
-export * from './stage.js';
 export { runHardwareTask, type HardwareTaskPayload } from './task.js';
+/** ASIC dataflow templates, the `asic` model and heterogeneous sub-accelerators (`hardware.asic.layerCost`, …). */
+export * as asic from './asic/index.js';
+export * from './energy-constants.js';
+export { nb201Network } from './nb201-network.js';
+/** The analytical edge-accelerator template, its exact per-layer mapper and MobileNet-like workloads (`hardware.edge.edgeLayerCost`, …). */
+export * as edge from './edge-index.js';

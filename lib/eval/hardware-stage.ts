@@ -1,13 +1,13 @@
 /**
- * Stage 1 of the two-stage evaluator (lib/eval/two-stage.ts) on top of a hardware model: in-process, or in the
- * worker pool as the named task `hardware`, split into one chunk per worker.
+ * Stage 1 of the two-stage evaluator (two-stage.ts) on top of a hardware model: in-process, or on an executor
+ * (the worker pool, or a Redis queue) as the named task `hardware`, split into one chunk per worker.
  */
-import type { HardwareOutcome, HardwareStage } from '../lib/eval/two-stage.js';
-import type { WorkerPool } from '../lib/eval/pool.js';
-import type { Genome } from '../lib/space/genome.js';
-import type { SearchSpace } from '../lib/space/search-space.js';
-import { evaluateBatch, parseHardwareSpec, reportMetrics, type HardwareModelName, type HardwareReport, type HardwareSpecInput } from './model.js';
-import type { HardwareTaskPayload } from './task.js';
+import type { HardwareOutcome, HardwareStage } from './two-stage.js';
+import type { TaskExecutor } from './executor.js';
+import type { Genome } from '../space/genome.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { evaluateBatch, parseHardwareSpec, reportMetrics, type HardwareModelName, type HardwareReport, type HardwareSpecInput } from '../../hardware/model.js';
+import type { HardwareTaskPayload } from '../../hardware/task.js';
 
 /** The outcome the two-stage evaluator keeps for a report. */
 export function toHardwareOutcome(r: HardwareReport): HardwareOutcome {
@@ -27,7 +27,7 @@ export interface ModelHardwareStageOptions {
   readonly spec: HardwareSpecInput;
   readonly model?: HardwareModelName;
   /** Run batches in this pool (task `hardware`); in-process when absent. */
-  readonly pool?: WorkerPool;
+  readonly pool?: TaskExecutor;
   /** Below this many genomes a batch is mapped in-process even with a pool (posting costs more). Default 64. */
   readonly minPoolBatch?: number;
 }

@@ -5,7 +5,7 @@
  */
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { totalViolation, wasTrained, type FinishedTrial, type TrialResult } from '../trial/index.js';
+import { isFailureReason, totalViolation, wasTrained, type FinishedTrial, type TrialResult } from '../trial/index.js';
 import type { EvalRequest, EvaluateOptions, Evaluator } from './evaluator.js';
 
 /** What stage 1 returns for a genome. */
@@ -159,11 +159,13 @@ export class TwoStageEvaluator implements Evaluator {
         } catch (err) {
           if (signal?.aborted) throw err;
           this.stats.failed++;
+          const reason = (err as { reason?: unknown }).reason;
           r = {
             status: 'failed',
             metrics: h.metrics,
             violations: h.violations,
             error: err instanceof Error ? err.message : String(err),
+            failure: isFailureReason(reason) ? reason : 'crash',
             timings: { hardware: hwMs, train: performance.now() - t1 },
           };
         }

@@ -5,14 +5,17 @@
  * (the pre-flight), and `hwnas config --check` finds exactly what `hwnas search` would refuse.
  */
 import { createRequire } from 'node:module';
-import { ConfigError, type Issue } from '../errors.js';
+import { ConfigError, HwnasError, type Issue } from '../errors.js';
 import { trainingConfigSchema, type SearchConfig } from '../config.js';
-import type { Objective } from '../trial/index.js';
+import { Rng } from '../rng.js';
+import type { SearchSpace } from '../space/search-space.js';
 import { presetSpace, SHAPEABLE_PRESETS, type PresetName } from '../space/index.js';
-import { HARDWARE_MODELS, HARDWARE_MODEL_NAMES, parseHardwareSpec } from '../../hardware/model.js';
-import { HwnasError } from '../errors.js';
+import type { Objective } from '../trial/index.js';
+import { HARDWARE_MODELS, HARDWARE_MODEL_NAMES, parseHardwareSpec, type HardwareModelName } from '../../hardware/model.js';
+import { ModelHardwareStage } from '../eval/hardware-stage.js';
 import { isCustomDataset } from '../train/datasets/custom.js';
 import { DATASET_INFO, datasetInfo, datasetLabel, datasetStatus, defaultValSize } from '../train/datasets/registry.js';
+import { jointHardwareSpec } from './joint-stages.js';
 
 /**
  * Metrics a trained child reports (PoolTrainingStage in joint-stages.ts; `testAccuracy` only when the test
@@ -20,12 +23,20 @@ import { DATASET_INFO, datasetInfo, datasetLabel, datasetStatus, defaultValSize 
  */
 export const TRAINING_METRICS = ['accuracy', 'trainLoss', 'parameters', 'trainImagesPerS', 'testAccuracy'] as const;
 
-/** Metrics a hardware report can carry (hardware/model.ts reportMetrics); `luts` only for models that count LUTs. */
-export function hardwareMetrics(model: string): string[] {
-  const m = (HARDWARE_MODELS as Record<string, { countsLuts: boolean }>)[model];
-  // The tiling models also estimate energy (hardware/fpga-energy.ts); designs from hardware genes add port bits.
-  const energy = model === 'fnas-tiling' || model === 'multi-fpga' ? ['energyNj', 'powerW', 'gopsPerW', 'portBits'] : [];
-  return [...(m?.countsLuts ? ['luts'] : []), 'dsps', 'bramBits', 'cycles', 'latencyMs', 'throughput', ...energy];
+/** Whether hardware model `model` counts LUTs (a LUT budget means nothing to the others). */
+export function countsLuts(model: string): boolean {
+  return Boolean((HARDWARE_MODELS as Record<string, { countsLuts?: boolean }>)[model]?.countsLuts) && Object.hasOwn(HARDWARE_MODELS, model);
+}
+
+/** Genomes mapped to learn which metrics the hardware model reports for this space and spec. */
+export const METRIC_PROBES = 16;
+
+/** The metrics the hardware stage reports on a seeded sample of `space` (what a model reports depends on it). */
+export async function hardwareMetricsOf(c: SearchConfig, space: SearchSpace): Promise<string[]> {
+  const stage = new ModelHardwareStage({ space, spec: jointHardwareSpec(c), model: c.hardware.model as HardwareModelName });
+  const rng = Rng.fromSeed(c.seed).fork('preflight-metrics');
+  const outcomes = await stage.evaluate(Array.from({ length: METRIC_PROBES }, () => space.sample(rng)));
+  return [...new Set(outcomes.flatMap((o) => Object.keys(o.metrics)))].sort();
 }
 
 const shape = (s: readonly number[]) => s.join('×');
@@ -35,23 +46,23 @@ const SPEC_PATH: Record<string, string> = { lutBudget: 'luts', minThroughput: 't
 
 /**
  * Every issue of a validated joint configuration (`c` after the schema and, for a new run, the joint defaults),
- * each with the path of the bad value; `objectives` are the ones the run will use.
+ * each with the path of the bad value; `objectives` are the ones the run will use, `spaceOf` gives its space
+ * (run-joint.ts jointSpace; a thunk, since a custom dataset must be readable to shape it).
  */
-export function jointConfigIssues(c: SearchConfig, objectives: readonly Objective[]): Issue[] {
+export async function jointConfigIssues(c: SearchConfig, objectives: readonly Objective[], spaceOf: (c: SearchConfig) => SearchSpace): Promise<Issue[]> {
   const issues: Issue[] = [];
   const model = c.hardware.model;
   const modelKnown = (HARDWARE_MODEL_NAMES as readonly string[]).includes(model);
   if (!modelKnown) issues.push({ path: 'hardware.model', message: `unknown hardware model "${model}"; known: ${HARDWARE_MODEL_NAMES.join(', ')}` });
+  let specOk = true;
   try {
-    parseHardwareSpec(
-      { device: c.hardware.device, lutBudget: c.hardware.luts, minThroughput: c.hardware.throughput, maxLatencyMs: c.hardware.latencyMs, clockMHz: c.hardware.clockMHz },
-      'hardware',
-    );
+    parseHardwareSpec(jointHardwareSpec(c), 'hardware');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    specOk = false;
     issues.push(...err.issues.map((i) => ({ ...i, path: i.path.replace(/^hardware\.(\w+)/, (_, k: string) => `hardware.${SPEC_PATH[k] ?? k}`) })));
   }
-  if (modelKnown && c.hardware.luts !== undefined && !hardwareMetrics(model).includes('luts')) {
+  if (modelKnown && c.hardware.luts !== undefined && !countsLuts(model)) {
     issues.push({ path: 'hardware.luts', message: `hardware model ${model} does not count LUTs (it counts DSPs and block RAM), so a LUT budget would be ignored; remove it` });
   }
 
@@ -88,18 +99,29 @@ export function jointConfigIssues(c: SearchConfig, objectives: readonly Objectiv
     if (!status.ready) issues.push({ path: 'dataset', message: `${c.dataset} is not available in ${status.where}; run \`${status.howto}\` first` });
   }
 
-  // Objectives on metrics nothing produces give an empty front after hours of training.
-  if (modelKnown) {
-    const known = new Set<string>([...TRAINING_METRICS, ...hardwareMetrics(model)]);
-    objectives.forEach((o, i) => {
-      if (known.has(o.metric)) return;
-      issues.push({
-        path: c.objectives ? `objectives.${i}.metric` : 'objectives',
-        message:
-          `no stage produces "${o.metric}"${c.objectives ? '' : ' (a default objective)'}: training reports ${TRAINING_METRICS.join(', ')}; ` +
-          `hardware model ${model} reports ${hardwareMetrics(model).join(', ')}`,
+  // Objectives on metrics nothing produces give an empty front after hours of training: the hardware model's
+  // metrics are those it reports on a sample of the space (they depend on the model, the space and the spec).
+  if (modelKnown && specOk && data && !issues.some((i) => i.path === 'space')) {
+    let hardware: string[] | null = null;
+    try {
+      hardware = await hardwareMetricsOf(c, spaceOf(c));
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else if (err instanceof HwnasError) issues.push({ path: 'hardware.model', message: `${model} cannot map this space: ${err.message}` });
+      else throw err;
+    }
+    if (hardware) {
+      const known = new Set<string>([...TRAINING_METRICS, ...hardware]);
+      objectives.forEach((o, i) => {
+        if (known.has(o.metric)) return;
+        issues.push({
+          path: c.objectives ? `objectives.${i}.metric` : 'objectives',
+          message:
+            `no stage produces "${o.metric}"${c.objectives ? '' : ' (a default objective)'}: training reports ${TRAINING_METRICS.join(', ')}; ` +
+            `hardware model ${model} reports ${hardware!.join(', ')}${c.objectives ? '' : '; give "objectives" in the configuration'}`,
+        });
       });
-    });
+    }
   }
 
   // Subsets larger than the splits would be cut without a word.
@@ -128,8 +150,8 @@ export function jointConfigIssues(c: SearchConfig, objectives: readonly Objectiv
 }
 
 /** Throws one ConfigError listing every issue of {@link jointConfigIssues}. */
-export function assertJointConfig(c: SearchConfig, objectives: readonly Objective[], context = 'invalid search configuration'): void {
-  const issues = jointConfigIssues(c, objectives);
+export async function assertJointConfig(c: SearchConfig, objectives: readonly Objective[], spaceOf: (c: SearchConfig) => SearchSpace, context = 'invalid search configuration'): Promise<void> {
+  const issues = await jointConfigIssues(c, objectives, spaceOf);
   if (issues.length > 0) throw new ConfigError(issues, context);
 }
 

@@ -11,9 +11,9 @@ import { createRedisTrainingPool } from '../eval/redis/from-config.js';
 import type { HardwareStage, TrainingOutcome, TrainingStage } from '../eval/two-stage.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
-import { ModelHardwareStage } from '../../hardware/stage.js';
+import { ModelHardwareStage } from '../eval/hardware-stage.js';
 import { TrainingError, type TrainRequest } from '../train/train.js';
-import { trainInPool } from '../train/task.js';
+import { trainInPool } from '../eval/training-stage.js';
 import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
 import { threadsPerWorker } from '../train/backend.js';
 
@@ -53,7 +53,7 @@ export class PoolTrainingStage implements TrainingStage {
     const outcome = await trainInPool(this.pool, payload, signal);
     signal?.throwIfAborted();
     // The two-stage evaluator turns a rejection into a failed trial carrying this message.
-    if (outcome.status === 'failed') throw new TrainingError(outcome.reason, `${outcome.reason}: ${outcome.error}`);
+    if (outcome.status === 'failed') throw new TrainingError(outcome.reason, outcome.error);
     const r = outcome.result;
     if (r.weights) saveTrainedModel(trialModelDir(this.runDir, request.trialNumber), r.weights);
     const metrics: Record<string, number> = {

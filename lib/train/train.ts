@@ -6,35 +6,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ConfigError, HwnasError } from '../errors.js';
+import { TrainingError } from './failure.js';
 import { Rng } from '../rng.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
 import { parseOrThrow } from '../validate.js';
 import { initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { QuantizedCnn, type TrainedModel } from './build-model.js';
-import { DATASET_NAMES, loadDataset, toFloat, type Dataset, type DatasetName } from './datasets/registry.js';
+import { datasetRefSchema, loadDataset, toFloat, type Dataset, type DatasetRef } from './datasets/registry.js';
 import { StepKeeper } from './ops.js';
 
-/** Why a training failed. */
-export type TrainFailureReason = 'nan' | 'aborted' | 'oom' | 'crash' | 'input';
-
-/** A training that failed for a known reason (the search records it and goes on). */
-export class TrainingError extends HwnasError {
-  constructor(
-    readonly reason: TrainFailureReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`TRAIN_${reason.toUpperCase()}`, message, options);
-    this.name = 'TrainingError';
-  }
-}
+export { TrainingError, type TrainFailureReason } from './failure.js';
 
 /** What to train and how. JSON-serialisable (it is the pool task's payload). */
 export interface TrainRequest {
   readonly space: SpaceDeclaration;
   readonly genome: Genome;
-  readonly dataset: DatasetName;
+  /** A built-in dataset's name or a custom dataset (datasets/custom.ts). */
+  readonly dataset: DatasetRef;
   /** Epochs over the training subset (default 1). */
   readonly epochs?: number;
   /** Training images (default: the whole train split). */
@@ -83,7 +72,7 @@ const seedSchema = z.union([z.number(), z.string()]);
 const requestSchema = z.object({
   space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.looseObject({ family: z.string() }) }),
   genome: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
-  dataset: z.enum(DATASET_NAMES),
+  dataset: datasetRefSchema,
   epochs: z.number().int().min(1).max(1000).default(1),
   trainSubset: z.number().int().min(1).optional(),
   valSubset: z.number().int().min(1).optional(),

@@ -20,7 +20,14 @@ export interface Constraint {
 export type TrialStatus = 'running' | 'complete' | 'infeasible' | 'failed' | 'pruned';
 
 /** Why a trial failed, as a closed set (training and evaluation failures alike). */
-export type FailureReason = 'nan' | 'aborted' | 'oom' | 'crash' | 'input' | 'evaluator';
+export const FAILURE_REASONS = ['nan', 'aborted', 'oom', 'crash', 'input', 'evaluator'] as const;
+/** One failure reason. */
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Whether `x` is a failure reason. */
+export function isFailureReason(x: unknown): x is FailureReason {
+  return typeof x === 'string' && (FAILURE_REASONS as readonly string[]).includes(x);
+}
 
 /** What an evaluator measures for one genome. */
 export interface TrialResult {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../lib/eval/pool.js';
 import { Rng } from '../../lib/rng.js';
 import { presetSpace } from '../../lib/space/index.js';
-import { ModelHardwareStage } from '../../hardware/stage.js';
+import { ModelHardwareStage } from '../../lib/eval/hardware-stage.js';
 
 // Workers run the compiled code in dist/: `npx tsc -p .` first (npm test does).
 describe('hardware task in the worker pool', () => {

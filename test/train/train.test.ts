@@ -12,7 +12,8 @@ import { presetSpace } from '../../lib/space/index.js';
 import type { Genome } from '../../lib/space/genome.js';
 import { QuantizedCnn } from '../../lib/train/build-model.js';
 import { loadDataset } from '../../lib/train/datasets/registry.js';
-import { failureReason, trainInPool, trainTask } from '../../lib/train/task.js';
+import { failureReason, trainTask } from '../../lib/train/task.js';
+import { trainInPool } from '../../lib/eval/training-stage.js';
 import { accuracy, trainGenome, TrainingError, type TrainRequest } from '../../lib/train/train.js';
 
 const floatSpace = presetSpace('lu2019-mnist-float');
@@ -123,11 +124,11 @@ describe('trainGenome on MNIST', () => {
     expect((shape as ConfigError).message).toMatch(/32×32×3/);
   });
 
-  it('tags failures crossing a thread boundary with their reason', async () => {
-    const err = await trainTask({ ...request(), epochs: 0 }).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^\[input\] /);
-    // Only the message survives postMessage: the reason is read back from it.
-    expect(failureReason(new Error((err as Error).message))).toBe('input');
+  it('returns failures as data with a typed reason (nothing to parse after a thread boundary)', async () => {
+    const out = await trainTask({ ...request(), epochs: 0 });
+    expect(out).toMatchObject({ status: 'failed', reason: 'input' });
+    // The outcome is plain data: what postMessage or a queue carries is all of it.
+    expect(structuredClone(out)).toEqual(out);
     expect(failureReason(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'))).toBe('oom');
     expect(failureReason(new Error('something else broke'))).toBe('crash');
   });
