@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Rng, type RngState } from '../lib/rng.js';
 import type { Genome } from '../lib/space/genome.js';
-import { checkSnapshot, defineStrategy, type Strategy, type StrategySnapshot } from './strategy.js';
+import { defineStrategy, type Strategy, type StrategySnapshot } from './strategy.js';
 
 /** Options of random search. */
 export const randomOptionsSchema = z
@@ -17,6 +17,10 @@ export const randomOptionsSchema = z
 /** Options of random search, parsed. */
 export type RandomOptions = z.output<typeof randomOptionsSchema>;
 
+const stateSchema = z.object({
+  rng: z.object({ seed: z.string(), state: z.looseObject({}) }),
+  seen: z.array(z.string()),
+});
 interface RandomState {
   rng: RngState;
   seen: string[];
@@ -27,6 +31,7 @@ export const randomStrategy = defineStrategy({
   name: 'random',
   summary: 'uniform random sampling of the space',
   schema: randomOptionsSchema,
+  snapshot: { version: 1, state: stateSchema },
   create(ctx, options): Strategy {
     let rng = ctx.rng;
     let seen = new Set<string>();
@@ -53,7 +58,6 @@ export const randomStrategy = defineStrategy({
         return { strategy: 'random', version: 1, state };
       },
       restore(s: StrategySnapshot): void {
-        checkSnapshot(s, 'random', 1);
         const state = s.state as RandomState;
         rng = Rng.fromState(state.rng);
         seen = new Set(state.seen);

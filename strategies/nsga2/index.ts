@@ -330,5 +330,6 @@ export const nsga2Strategy = defineStrategy({
   name: NAME,
   summary: 'NSGA-II: constrained non-dominated sorting, crowding, SBX + polynomial mutation (Deb et al. 2002)',
   schema: nsga2OptionsSchema,
+  snapshot: { version: VERSION, state: stateSchema },
   create: (ctx, options): Strategy => createNsga2(ctx, options),
 });
