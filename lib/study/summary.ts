@@ -26,6 +26,27 @@ export interface StudySummary {
   readonly pareto: readonly FrontEntry[];
   readonly hypervolume: number | null;
   readonly hypervolumeSpec: HypervolumeSpec | null;
+  /** What makes the figures doubtful, e.g. a metric beyond the ideal point of the normalisation. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Points beyond the ideal of a normalisation: a metric outside the range the problem declares (an edited
+ * journal, a broken evaluator) would inflate the normalised hypervolume silently.
+ */
+function rangeWarnings(trials: readonly FinishedTrial[], points: readonly number[][], objectives: readonly Objective[], spec: HypervolumeSpec | null): string[] {
+  if (!spec?.ideal || !spec.nadir) return [];
+  const out: string[] = [];
+  points.forEach((p, i) => {
+    objectives.forEach((o, k) => {
+      const span = Math.abs(spec.nadir![k] - spec.ideal![k]) || 1;
+      if (p[k] < spec.ideal![k] - 1e-9 * span) {
+        const shown = o.direction === 'minimize' ? spec.ideal![k] : -spec.ideal![k];
+        out.push(`trial #${trials[i].number}: ${o.metric} ${trials[i].metrics[o.metric]} lies beyond the best value the hypervolume normalisation allows (${shown}); the hypervolume is not comparable (an edited journal or a broken evaluator?)`);
+      }
+    });
+  });
+  return out.slice(0, 10);
 }
 
 /** Hypervolume of the feasible trials' objective points under `spec`. */
@@ -59,5 +80,6 @@ export function summarizeTrials(
     pareto,
     hypervolume: spec ? hypervolume(normalisePoints(points, spec), spec.reference) : null,
     hypervolumeSpec: spec,
+    warnings: rangeWarnings(feasible, points, objectives, spec),
   };
 }
