@@ -4,149 +4,29 @@
  * closed const map, so `HardwareModelName` is a union the config and CLI can check. Later models (ASIC
  * dataflow templates, edge accelerator, latency predictors) are one more entry.
  */
-import { z } from 'zod';
 import { ConfigError, HwnasError } from '../lib/errors.js';
 import { decodeArchitecture, decodeQuantization, type Architecture, type Quantization } from '../lib/space/decode.js';
 import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
-import { constraintViolations, type Constraint } from '../lib/trial/index.js';
-import { parseOrThrow } from '../lib/validate.js';
-import { deviceRefSchema, resolveDevice, type Device } from './device.js';
+import { constraintViolations } from '../lib/trial/index.js';
+import type { Device } from './device.js';
+import { specConstraints, type HardwareSpec } from './spec.js';
+import { reportMetrics, type EvaluateOptions, type HardwareModel, type HardwareReport, type StageReport, type FrontierRow } from './report.js';
+
+// The spec and the report contract have modules of their own; the registry's users find them here too.
+export * from './spec.js';
+export * from './report.js';
 import { describeReason, mapPipeline, type InfeasibleReason, type PipelineResult } from './fpga-pipeline.js';
 import { DEFAULT_OPTION_SETTINGS, type MultiplierMode } from './layer-cost.js';
 import { partitionLayers, type Partition } from './multi-fpga.js';
 import { fromArchitecture, loopDims, layerMacs, layerParams, type HwLayer, type HwNetwork, type Word } from './network.js';
-import { bestLayerTiling, dspsPerMac, FNAS_PORTS, tilingBramBlocks, tryFnasNetwork, type Precision, type TileLayer, type TilingSearch } from './tiling.js';
-
-const nonNegInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).nonnegative(`${what} must be ≥ 0`);
-const posInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be > 0`);
-const posNum = (what: string) => z.number({ error: `${what} must be a finite number` }).positive(`${what} must be > 0`);
-
-/** Schema of a hardware spec (exported so configs and the CLI validate the same way). */
-export const hardwareSpecSchema = z
-  .object({
-    /** Catalog name / board alias, or a custom device object. */
-    device: deviceRefSchema,
-    /** Devices of a multi-FPGA partition, in pipeline order (default: [device]). */
-    devices: z.array(deviceRefSchema).min(1, 'devices must list at least one device').optional(),
-    lutBudget: posInt('lutBudget').optional(),
-    dspBudget: nonNegInt('dspBudget').optional(),
-    bramBudgetBits: posInt('bramBudgetBits').optional(),
-    /** Images per second the design must reach. */
-    minThroughput: posNum('minThroughput').optional(),
-    maxLatencyMs: posNum('maxLatencyMs').optional(),
-    /** Overrides the device's default clock. */
-    clockMHz: posNum('clockMHz').max(2000, 'clockMHz must be ≤ 2000').optional(),
-    /** lu2019-pipeline: where multipliers go (`lut`, the paper's, by default). */
-    multipliers: z.enum(['lut', 'dsp', 'both']).default('lut'),
-    /** lu2019-pipeline: largest unroll per loop. */
-    maxUnroll: posInt('maxUnroll').max(1024, 'maxUnroll must be ≤ 1024').default(DEFAULT_OPTION_SETTINGS.maxUnroll),
-    /** lu2019-pipeline: which feasible mapping to report (default: min-luts with a throughput spec, else max-throughput). */
-    objective: z.enum(['max-throughput', 'min-luts']).optional(),
-    /** Tiling models: memory ports in words per cycle (FNAS: 2/2/2). */
-    ports: z.object({ wp: posNum('ports.wp'), ip: posNum('ports.ip'), op: posNum('ports.op') }).strict().optional(),
-    /** multi-fpga: inter-FPGA link words per cycle. */
-    linkWordsPerCycle: posNum('linkWordsPerCycle').default(2),
-  })
-  .strict();
-
-/** A hardware spec as written in a config. */
-export type HardwareSpecInput = z.input<typeof hardwareSpecSchema>;
-
-/** A validated spec with its devices resolved. */
-export interface HardwareSpec extends Omit<z.output<typeof hardwareSpecSchema>, 'device' | 'devices'> {
-  readonly device: Device;
-  readonly devices: readonly Device[];
-  readonly clockMHz: number;
-}
-
-/** Validates and resolves a spec; throws a ConfigError listing every issue with its path. */
-export function parseHardwareSpec(input: unknown, path = 'hardware'): HardwareSpec {
-  const s = parseOrThrow(hardwareSpecSchema, input, path, 'invalid hardware spec');
-  const device = resolveDevice(s.device, `${path}.device`);
-  const devices = (s.devices ?? [s.device]).map((d, i) => resolveDevice(d, `${path}.devices.${i}`));
-  return { ...s, device, devices, clockMHz: s.clockMHz ?? device.clockMHz };
-}
-
-/** One row of the per-layer table. */
-export interface StageReport {
-  readonly name: string;
-  readonly kind: HwLayer['kind'];
-  readonly macs: number;
-  readonly params: number;
-  readonly cycles: number;
-  /** null when the model does not count LUTs. */
-  readonly luts: number | null;
-  readonly dsps: number;
-  readonly bramBits: number;
-  /** The implementation chosen, e.g. `Tm=8 Tn=4 lut` or `Tm=5 Tn=36 Tr=20 Tc=20`. */
-  readonly config: string;
-}
-
-/** One point of a frontier (throughput against resources). */
-export interface FrontierRow {
-  readonly throughput: number;
-  readonly cycles: number;
-  readonly luts: number | null;
-  readonly dsps: number;
-  readonly bramBits: number;
-  readonly latencyMs: number;
-}
-
-/** What a hardware model reports for one network. JSON-serialisable (it crosses worker boundaries). */
-export interface HardwareReport {
-  readonly model: HardwareModelName;
-  readonly device: string;
-  readonly feasible: boolean;
-  /** null when the model does not count LUTs (tiling models count DSPs and BRAM). */
-  readonly luts: number | null;
-  readonly dsps: number;
-  readonly bramBits: number;
-  /** Cycles between two images (the bottleneck stage / initiation interval). */
-  readonly cycles: number;
-  /** One image through the design. */
-  readonly latencyMs: number;
-  readonly throughputImgPerS: number;
-  /** Normalised excess per constraint (≤ 0 satisfied), keyed `luts`, `dsps`, `bramBits`, `throughput`, `latencyMs`. */
-  readonly violations: Readonly<Record<string, number>>;
-  /** Why it is infeasible (typed) and in words. For an infeasible report the figures are the closest design found. */
-  readonly reason?: InfeasibleReason;
-  readonly reasonText?: string;
-  /** Per-layer table (when asked for). */
-  readonly stages?: readonly StageReport[];
-  /** Frontier (lu2019-pipeline, when asked for): within the spec, or within the budgets alone when infeasible. */
-  readonly frontier?: readonly FrontierRow[];
-  readonly frontierScope?: 'spec' | 'budgets';
-}
-
-/** Options of an evaluation. */
-export interface EvaluateOptions {
-  /** Include the per-layer table and the frontier (CLI); off for bulk search. */
-  readonly detail?: boolean;
-}
-
-/** A hardware cost model. */
-export interface HardwareModel {
-  readonly name: string;
-  readonly description: string;
-  /** Whether the model counts LUTs (a LUT budget is refused otherwise). */
-  readonly countsLuts: boolean;
-  evaluate(arch: Architecture, quant: Quantization, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
-  /** The same on a hardware network (reference architectures the spaces cannot express). */
-  evaluateNetwork(net: HwNetwork, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
-}
-
-/** The constraints of a spec on a report's metrics (budgets capped by the device). */
-export function specConstraints(spec: HardwareSpec, countsLuts: boolean, devices: readonly Device[] = [spec.device]): Constraint[] {
-  const sum = (f: (d: Device) => number): number => devices.reduce((s, d) => s + f(d), 0);
-  const c: Constraint[] = [];
-  if (countsLuts) c.push({ metric: 'luts', max: Math.min(spec.lutBudget ?? Infinity, sum((d) => d.luts)) });
-  c.push({ metric: 'dsps', max: Math.min(spec.dspBudget ?? Infinity, sum((d) => d.dsps)) });
-  c.push({ metric: 'bramBits', max: Math.min(spec.bramBudgetBits ?? Infinity, sum((d) => d.bramBits)) });
-  if (spec.minThroughput !== undefined) c.push({ metric: 'throughput', min: spec.minThroughput });
-  if (spec.maxLatencyMs !== undefined) c.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
-  return c;
-}
+import { ortCpuModel } from './predictor/ort-cpu.js';
+import { asicModel } from './asic/model.js';
+import { edgeModel } from './edge-model.js';
+import { hasHardwareGenes, decodeHardware, type HardwareDesign } from '../lib/space/decode-hardware.js';
+import { evaluateDesign, type DesignItem } from './design-model.js';
+import { imageEnergy, type EnergyReport } from './fpga-energy.js';
+import { bestLayerTiling, dspsPerMac, FNAS_PORTS, layerOps, tilingBramBlocks, tryFnasNetwork, type Precision, type TileLayer, type TilingSearch } from './tiling.js';
 
 function violationsOf(spec: HardwareSpec, countsLuts: boolean, m: { luts: number | null; dsps: number; bramBits: number; throughput: number; latencyMs: number }, feasible: boolean, devices?: readonly Device[]): Record<string, number> {
   const metrics: Record<string, number> = { dsps: m.dsps, bramBits: m.bramBits, throughput: m.throughput, latencyMs: m.latencyMs };
@@ -236,7 +116,7 @@ export function tileLayersOf(net: HwNetwork): { layer: TileLayer; source: HwLaye
     const precision: Precision = float ? 'float32' : Math.max(l.input as number, l.weight as number);
     const layer: TileLayer = l.kind === 'dense'
       ? { name: l.name, M: d.M, N: d.N, R: 1, C: 1, K: 1 }
-      : { name: l.name, M: d.M, N: d.N, R: l.inShape[0], C: l.inShape[1], K: d.K, S: d.S, B: d.groups };
+      : { name: l.name, M: d.M, N: d.N, R: l.inShape[0], C: l.inShape[1], K: d.K, S: d.S, B: d.groups, Ro: d.R, Co: d.C };
     out.push({ layer, source: l, precision, weightBits: l.weight === 'float32' ? 32 : (l.weight as number) });
   }
   if (out.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', `network "${net.name}" has no conv or dense layer to tile`);
@@ -268,12 +148,19 @@ function fnasReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions
     const u = result.unfit;
     const reason: InfeasibleReason = u.cause === 'dsps'
       ? { code: 'layer-cannot-fit', layer: u.name, resource: 'dsps', best: Math.ceil(u.dspsPerMac), limit: u.share }
-      : { code: 'layer-cannot-fit', layer: u.name, resource: 'bram', best: u.minBramBlocks * dev.bramBlockBits, limit: bramBlocks * dev.bramBlockBits };
+      : u.totalMinBramBlocks !== undefined
+        ? { code: 'budget', resource: 'bram', needed: u.totalMinBramBlocks * dev.bramBlockBits, budget: bramBlocks * dev.bramBlockBits, basis: 'smallest-tiles' }
+        : { code: 'layer-cannot-fit', layer: u.name, resource: 'bram', best: u.minBramBlocks * dev.bramBlockBits, limit: bramBlocks * dev.bramBlockBits };
     return infeasibleEmpty('fnas-tiling', spec, reason);
   }
   const bramBits = result.bramBlocks * dev.bramBlockBits;
   const figures = { luts: null, dsps: result.dsps, bramBits, throughput: f / result.maxCycles, latencyMs: (result.totalCycles / f) * 1000 };
-  const violations = violationsOf(spec, false, figures, false);
+  const ports = spec.ports ?? FNAS_PORTS;
+  const energy = imageEnergy(
+    result.layers.map((l, i) => ({ layer: l.layer, tiling: l.tiling, latency: l.latency, precision: items[i].precision, ports })),
+    [dev], result.maxCycles / f, spec.staticPowerW,
+  );
+  const violations = { ...violationsOf(spec, false, figures, false), ...energyViolations(spec, energy) };
   const feasible = Object.values(violations).every((v) => v <= 0);
   const reason = feasible ? undefined : reasonFromViolations(spec, figures);
   return {
@@ -287,6 +174,8 @@ function fnasReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions
     latencyMs: figures.latencyMs,
     throughputImgPerS: figures.throughput,
     violations,
+    energy,
+    energyNj: energy.energyMj * 1e6,
     ...(reason ? { reason, reasonText: describeReason(reason) } : {}),
     ...(options.detail
       ? {
@@ -314,9 +203,10 @@ function widest(ps: readonly Precision[]): Precision {
 function reasonFromViolations(spec: HardwareSpec, m: { dsps: number; bramBits: number; throughput: number; latencyMs: number }): InfeasibleReason {
   if (spec.minThroughput !== undefined && m.throughput < spec.minThroughput) return { code: 'throughput', achievable: m.throughput, required: spec.minThroughput };
   if (spec.maxLatencyMs !== undefined && m.latencyMs > spec.maxLatencyMs) return { code: 'latency', achievableMs: m.latencyMs, maxMs: spec.maxLatencyMs };
+  // The tiling models pick each layer's fastest tiling within its shares; no throughput/latency decided it.
   const dspCap = Math.min(spec.dspBudget ?? Infinity, spec.device.dsps);
-  if (m.dsps > dspCap) return { code: 'budget', resource: 'dsps', needed: m.dsps, budget: dspCap };
-  return { code: 'budget', resource: 'bram', needed: m.bramBits, budget: Math.min(spec.bramBudgetBits ?? Infinity, spec.device.bramBits) };
+  if (m.dsps > dspCap) return { code: 'budget', resource: 'dsps', needed: m.dsps, budget: dspCap, basis: 'fastest-tiling' };
+  return { code: 'budget', resource: 'bram', needed: m.bramBits, budget: Math.min(spec.bramBudgetBits ?? Infinity, spec.device.bramBits), basis: 'fastest-tiling' };
 }
 
 /** An infeasible report without any design (nothing could be built at all). */
@@ -346,13 +236,105 @@ function infeasibleEmpty(model: HardwareModelName, spec: HardwareSpec, reason: I
   };
 }
 
+/** Energy constraints of a spec (normalised excess, as every violation). */
+function energyViolations(spec: HardwareSpec, e: EnergyReport): Record<string, number> {
+  const v: Record<string, number> = {};
+  const nj = e.energyMj * 1e6;
+  if (spec.maxEnergyNj !== undefined) v.energyNj = (nj - spec.maxEnergyNj) / spec.maxEnergyNj;
+  if (spec.minGopsPerW !== undefined) v.gopsPerW = (spec.minGopsPerW - e.gopsPerW) / spec.minGopsPerW;
+  return v;
+}
+
+/** A tiling model: the genome's own design when it has one, else the model's own search. */
+function tilingReport(model: 'fnas-tiling' | 'multi-fpga', net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
+  if (options.design) return designReport(model, net, options.design, spec, options);
+  return model === 'fnas-tiling' ? fnasReport(net, spec, options) : multiReport(net, spec, options);
+}
+
+/** The genome's own hardware (design-model.ts): no search, every figure from its genes. */
+function designReport(model: 'fnas-tiling' | 'multi-fpga', net: HwNetwork, design: HardwareDesign, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
+  refuseLuts(spec, model);
+  const items: DesignItem[] = tileLayersOf(net).map((it) => ({ layer: it.layer, name: it.source.name, precision: it.precision, weightBits: it.weightBits }));
+  const r = evaluateDesign(items, design, {
+    device: spec.device, second: spec.devices[1], clockMHz: spec.clockMHz, linkWordsPerCycle: spec.linkWordsPerCycle, staticPowerW: spec.staticPowerW,
+  });
+  const f = spec.clockMHz * 1e6;
+  const dsps = r.dspsPerFpga.reduce((a, b) => a + b, 0);
+  const bramBits = r.bramBlocksPerFpga.reduce((s, b, k) => s + b * r.devices[k].bramBlockBits, 0);
+  const portBits = Math.max(...r.portBitsPerFpga);
+  const throughput = f / r.intervalCycles;
+  const latencyMs = (r.latencyCycles / f) * 1000;
+  // Resources per FPGA against its device (and the spec's budgets): the worst FPGA is the violation.
+  const capOf = (d: Device, which: 'dsps' | 'bramBits'): number =>
+    which === 'dsps' ? Math.min(d.dsps, spec.dspBudget ?? Infinity) : Math.min(d.bramBits, spec.bramBudgetBits ?? Infinity);
+  const worst = (used: readonly number[], which: 'dsps' | 'bramBits'): number =>
+    Math.max(...used.map((u, k) => (u - capOf(r.devices[k], which)) / Math.max(1, capOf(r.devices[k], which))));
+  const violations: Record<string, number> = {
+    dsps: worst(r.dspsPerFpga, 'dsps'),
+    bramBits: worst(r.bramBlocksPerFpga.map((b, k) => b * r.devices[k].bramBlockBits), 'bramBits'),
+    ...(spec.portBitsBudget !== undefined ? { portBits: (portBits - spec.portBitsBudget) / spec.portBitsBudget } : {}),
+    ...constraintViolations(
+      [
+        ...(spec.minThroughput !== undefined ? [{ metric: 'throughput', min: spec.minThroughput }] : []),
+        ...(spec.maxLatencyMs !== undefined ? [{ metric: 'latencyMs', max: spec.maxLatencyMs }] : []),
+      ],
+      { throughput, latencyMs },
+    ),
+    ...energyViolations(spec, r.energy),
+  };
+  const feasible = Object.values(violations).every((v) => v <= 0);
+  const reason = feasible ? undefined : designReason(violations, { dsps, bramBits, throughput, latencyMs }, spec, r.devices);
+  return {
+    model,
+    device: r.devices.map((d) => d.name).join('+'),
+    feasible,
+    luts: null,
+    dsps,
+    bramBits,
+    cycles: r.intervalCycles,
+    latencyMs,
+    throughputImgPerS: throughput,
+    violations,
+    energy: r.energy,
+    energyNj: r.energy.energyMj * 1e6,
+    portBits,
+    ...(reason ? { reason, reasonText: describeReason(reason) } : {}),
+    ...(!feasible && !reason ? { reasonText: `over the spec: ${Object.entries(violations).filter(([, x]) => x > 0).map(([k, x]) => `${k} +${(x * 100).toFixed(1)}%`).join(', ')}` } : {}),
+    ...(options.detail
+      ? {
+          stages: r.layers.map((l, i) => ({
+            name: l.name, kind: tileLayersOf(net)[i].source.kind, macs: layerOps(items[i].layer) / 2, params: layerParams(tileLayersOf(net)[i].source),
+            cycles: l.cycles, luts: null, dsps: l.dsps, bramBits: l.bramBlocks * r.devices[l.fpgas[0]].bramBlockBits,
+            config: `Tm=${l.tiling.Tm} Tn=${l.tiling.Tn} Tr=${l.tiling.Tr} Tc=${l.tiling.Tc} on FPGA ${l.fpgas.join('+')}`,
+          })),
+        }
+      : {}),
+  };
+}
+
+/** The largest violation of a design as a typed reason (undefined for port and energy violations: described in words). */
+function designReason(
+  v: Record<string, number>,
+  m: { dsps: number; bramBits: number; throughput: number; latencyMs: number },
+  spec: HardwareSpec,
+  devices: readonly Device[],
+): InfeasibleReason | undefined {
+  const [key] = Object.entries(v).sort((a, b) => b[1] - a[1])[0];
+  const sum = (f: (d: Device) => number) => devices.reduce((s, d) => s + f(d), 0);
+  if (key === 'throughput') return { code: 'throughput', achievable: m.throughput, required: spec.minThroughput! };
+  if (key === 'latencyMs') return { code: 'latency', achievableMs: m.latencyMs, maxMs: spec.maxLatencyMs! };
+  if (key === 'dsps') return { code: 'budget', resource: 'dsps', needed: m.dsps, budget: Math.min(spec.dspBudget ?? Infinity, sum((d) => d.dsps)), basis: 'genome' };
+  if (key === 'bramBits') return { code: 'budget', resource: 'bram', needed: m.bramBits, budget: Math.min(spec.bramBudgetBits ?? Infinity, sum((d) => d.bramBits)), basis: 'genome' };
+  return undefined;
+}
+
 /** FNAS: tiling-based latency per layer (DSP shares by MACs), no training needed. */
 const fnasTiling: HardwareModel = {
   name: 'fnas-tiling',
   description: 'FNAS performance abstraction (Zhang 2015 tiling, FNAS DSP allocation); counts DSPs and BRAM',
   countsLuts: false,
-  evaluate: (arch, quant, spec, options = {}) => fnasReport(fromArchitecture(arch, quant), spec, options),
-  evaluateNetwork: (net, spec, options = {}) => fnasReport(net, spec, options),
+  evaluate: (arch, quant, spec, options = {}) => tilingReport('fnas-tiling', fromArchitecture(arch, quant), spec, options),
+  evaluateNetwork: (net, spec, options = {}) => tilingReport('fnas-tiling', net, spec, options),
 };
 
 function multiReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
@@ -415,8 +397,8 @@ const multiFpga: HardwareModel = {
   name: 'multi-fpga',
   description: 'layers partitioned into pipeline segments over several FPGAs, each a tiled engine (DP over layer × device)',
   countsLuts: false,
-  evaluate: (arch, quant, spec, options = {}) => multiReport(fromArchitecture(arch, quant), spec, options),
-  evaluateNetwork: (net, spec, options = {}) => multiReport(net, spec, options),
+  evaluate: (arch, quant, spec, options = {}) => tilingReport('multi-fpga', fromArchitecture(arch, quant), spec, options),
+  evaluateNetwork: (net, spec, options = {}) => tilingReport('multi-fpga', net, spec, options),
 };
 
 /** The registry: one const map, so the names form a closed union. */
@@ -424,6 +406,9 @@ export const HARDWARE_MODELS = {
   'lu2019-pipeline': lu2019Pipeline,
   'fnas-tiling': fnasTiling,
   'multi-fpga': multiFpga,
+  'ort-cpu': ortCpuModel,
+  asic: asicModel,
+  edge: edgeModel,
 } as const satisfies Record<string, HardwareModel>;
 
 /** Names of the hardware models. */
@@ -449,7 +434,7 @@ export function evaluateGenome(
 ): HardwareReport {
   const issues = space.validate(genome);
   if (issues.length > 0) throw new ConfigError(issues, `genome does not fit space "${space.name}"`);
-  return hardwareModel(model).evaluate(decodeArchitecture(space, genome), decodeQuantization(space, genome), spec, options);
+  return hardwareModel(model).evaluate(decodeArchitecture(space, genome), decodeQuantization(space, genome), spec, withDesign(space, genome, model, options));
 }
 
 /** Reports of a batch of genomes, in order (in-process; the worker task runs the same). */
@@ -464,15 +449,22 @@ export function evaluateBatch(
   return genomes.map((g) => {
     const issues = space.validate(g);
     if (issues.length > 0) throw new ConfigError(issues, `genome does not fit space "${space.name}"`);
-    return m.evaluate(decodeArchitecture(space, g), decodeQuantization(space, g), spec, options);
+    return m.evaluate(decodeArchitecture(space, g), decodeQuantization(space, g), spec, withDesign(space, g, model, options));
   });
 }
 
-/** The metrics of a report as a trial records them (`throughput` in img/s; `luts` only when counted). */
-export function reportMetrics(r: HardwareReport): Record<string, number> {
-  const all: Record<string, number | null> = { luts: r.luts, dsps: r.dsps, bramBits: r.bramBits, cycles: r.cycles, latencyMs: r.latencyMs, throughput: r.throughputImgPerS };
-  const m: Record<string, number> = {};
-  // Not counted (null) or not defined (no design: infinite) metrics are left out; the violations carry them.
-  for (const [k, v] of Object.entries(all)) if (v !== null && Number.isFinite(v)) m[k] = v;
-  return m;
+/** Models that evaluate a genome's own hardware genes. */
+export const DESIGN_MODELS: readonly HardwareModelName[] = ['fnas-tiling', 'multi-fpga'];
+
+/** The options with the genome's decoded design when its space has hardware genes (only tiling models read them). */
+function withDesign(space: SearchSpace, genome: Genome, model: HardwareModelName, options: EvaluateOptions): EvaluateOptions {
+  if (!hasHardwareGenes(space)) return options;
+  if (!DESIGN_MODELS.includes(model)) {
+    throw new ConfigError(
+      [{ path: 'hardware.model', message: `space "${space.name}" carries hardware genes (tiling, ports, partition); model "${model}" cannot read them — use ${DESIGN_MODELS.join(' or ')}` }],
+      'invalid hardware spec',
+    );
+  }
+  return { ...options, design: decodeHardware(space, genome) };
 }
+

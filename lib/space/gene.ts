@@ -114,3 +114,16 @@ export function geneDefault(g: Gene): GeneValue {
       return false;
   }
 }
+
+/**
+ * What the genome operators (genome.ts, variation.ts, views.ts) need of a space: its genes and which are
+ * active. SearchSpace implements it; the operators depend on this, not on the class, so nothing circles back.
+ */
+export interface GeneSet {
+  readonly name: string;
+  readonly genes: readonly Gene[];
+  /** Whether the space declares a gene of this name. */
+  has(name: string): boolean;
+  /** Whether gene `g` is active in `genome` (its `when` condition holds). */
+  isActive(genome: Readonly<Record<string, GeneValue>>, g: Gene): boolean;
+}

@@ -4,8 +4,7 @@
  */
 import type { Issue } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { geneDefault, type Gene, type GeneValue } from './gene.js';
-import type { SearchSpace } from './search-space.js';
+import { geneDefault, type Gene, type GeneValue, type GeneSet } from './gene.js';
 
 /** A genome: one value per gene of its space. */
 export type Genome = Readonly<Record<string, GeneValue>>;
@@ -33,7 +32,7 @@ export function geneValueIssue(g: Gene, value: unknown): string | null {
 }
 
 /** Every issue of `genome` against `space`: missing, unknown and out-of-range genes, each with its path. */
-export function validateGenome(space: SearchSpace, genome: unknown): Issue[] {
+export function validateGenome(space: GeneSet, genome: unknown): Issue[] {
   if (typeof genome !== 'object' || genome === null || Array.isArray(genome)) {
     return [{ path: 'genome', message: `must be an object of gene values, got ${JSON.stringify(genome)}` }];
   }
@@ -70,14 +69,14 @@ export function sampleGene(g: Gene, rng: Rng): GeneValue {
 }
 
 /** A uniformly sampled genome in canonical form. */
-export function sampleGenome(space: SearchSpace, rng: Rng): Genome {
+export function sampleGenome(space: GeneSet, rng: Rng): Genome {
   const out: Record<string, GeneValue> = {};
   for (const g of space.genes) out[g.name] = sampleGene(g, rng);
   return canonicalGenome(space, out);
 }
 
 /** `genome` with every inactive gene set to its default, frozen. Declaration order guarantees `when` refers back. */
-export function canonicalGenome(space: SearchSpace, genome: Genome): Genome {
+export function canonicalGenome(space: GeneSet, genome: Genome): Genome {
   const out: Record<string, GeneValue> = {};
   for (const g of space.genes) {
     out[g.name] = space.isActive(out, g) ? genome[g.name] : geneDefault(g);
@@ -86,7 +85,7 @@ export function canonicalGenome(space: SearchSpace, genome: Genome): Genome {
 }
 
 /** Canonical string for dedup and caching: the active genes, in declaration order. */
-export function genomeKey(space: SearchSpace, genome: Genome): string {
+export function genomeKey(space: GeneSet, genome: Genome): string {
   const parts: string[] = [];
   for (const g of space.genes) {
     if (!space.isActive(genome, g)) continue;

@@ -4,7 +4,8 @@
  */
 import { ConfigError, type Issue } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { type Gene, type GeneValue } from './gene.js';
+import { ConstraintChecker, validateKnownConstraints, type KnownConstraint } from './constraints.js';
+import { type Gene, type GeneSet, type GeneValue } from './gene.js';
 import { canonicalGenome, genomeKey, sampleGenome, validateGenome, type Genome } from './genome.js';
 import { crossoverGenomes, mutateGenome, type MutationOptions } from './variation.js';
 import { fromTokens, fromVector, toTokens, toVector, tokenVocabularies } from './views.js';
@@ -26,6 +27,8 @@ export interface SpaceDeclaration {
   readonly name: string;
   readonly genes: readonly Gene[];
   readonly meta: SpaceMeta;
+  /** Relations between genes known before any evaluation (see constraints.ts); every operator keeps them. */
+  readonly constraints?: readonly KnownConstraint[];
 }
 
 /** Checks a space declaration; returns every issue found. */
@@ -79,15 +82,25 @@ export function validateSpaceDeclaration(decl: SpaceDeclaration): Issue[] {
     }
     seen.set(g.name, g);
   });
+  if (decl.constraints !== undefined) {
+    if (!Array.isArray(decl.constraints)) issues.push({ path: 'space.constraints', message: 'must be a list' });
+    else issues.push(...validateKnownConstraints(decl.constraints, decl.genes));
+  }
   return issues;
 }
 
+/** Rejection draws before a sampled genome is repaired instead (known constraints). */
+const REJECTION_TRIES = 64;
+
 /** A validated, immutable search space. */
-export class SearchSpace {
+export class SearchSpace implements GeneSet {
   readonly name: string;
   readonly genes: readonly Gene[];
   readonly meta: SpaceMeta;
+  /** Known constraints (empty when none are declared). */
+  readonly constraints: readonly KnownConstraint[];
   private readonly byName: ReadonlyMap<string, Gene>;
+  private readonly checker: ConstraintChecker;
 
   constructor(decl: SpaceDeclaration) {
     const issues = validateSpaceDeclaration(decl);
@@ -96,11 +109,37 @@ export class SearchSpace {
     this.genes = Object.freeze(decl.genes.slice());
     this.meta = decl.meta;
     this.byName = new Map(decl.genes.map((g) => [g.name, g]));
+    this.constraints = Object.freeze((decl.constraints ?? []).slice());
+    this.checker = new ConstraintChecker(this.constraints, this.genes, (genome, g) => this.isActive(genome, g));
   }
 
   /** The declaration, e.g. to store in a journal. */
   toJSON(): SpaceDeclaration {
-    return { name: this.name, genes: this.genes, meta: this.meta };
+    return { name: this.name, genes: this.genes, meta: this.meta, ...(this.constraints.length > 0 ? { constraints: this.constraints } : {}) };
+  }
+
+  /** Whether `genome` satisfies every known constraint of the space. */
+  satisfiesConstraints(genome: Genome): boolean {
+    return this.checker.satisfied(genome);
+  }
+
+  /** Total relative excess over the known constraints (0 = valid). */
+  constraintViolation(genome: Genome): number {
+    return this.checker.violation(genome);
+  }
+
+  /** `genome` itself when valid, else its greedy repair (see constraints.ts), else null. */
+  repair(genome: Genome): Genome | null {
+    if (this.checker.satisfied(genome)) return genome;
+    return this.checker.repair(genome, (g) => canonicalGenome(this, g));
+  }
+
+  /** The first of `draw()`'s results that meets the known constraints, else a repaired one, else `fallback`. */
+  private constrained(draw: () => Genome, fallback: () => Genome, tries = REJECTION_TRIES): Genome {
+    let last = draw();
+    if (this.checker.empty) return last;
+    for (let i = 1; i < tries && !this.checker.satisfied(last); i++) last = draw();
+    return this.repair(last) ?? fallback();
   }
 
   /** The gene called `name` (throws on an unknown name). */
@@ -124,12 +163,22 @@ export class SearchSpace {
 
   /** Every issue of `genome` against this space, each with its path. */
   validate(genome: unknown): Issue[] {
-    return validateGenome(this, genome);
+    const issues = validateGenome(this, genome);
+    if (issues.length > 0 || this.checker.empty) return issues;
+    return this.checker.issues(genome as Genome);
   }
 
   /** A uniformly sampled, canonical genome. */
   sample(rng: Rng): Genome {
-    return sampleGenome(this, rng);
+    return this.constrained(
+      () => sampleGenome(this, rng),
+      () => {
+        throw new ConfigError(
+          [{ path: 'space.constraints', message: `no genome of ${REJECTION_TRIES} sampled (nor its repair) meets the known constraints` }],
+          `space "${this.name}"`,
+        );
+      },
+    );
   }
 
   /** `genome` with inactive genes set to their defaults (frozen). */
@@ -144,12 +193,17 @@ export class SearchSpace {
 
   /** A mutated copy (per gene kind; see variation.ts). */
   mutate(genome: Genome, rng: Rng, options?: MutationOptions): Genome {
-    return mutateGenome(this, genome, rng, options);
+    return this.constrained(() => mutateGenome(this, genome, rng, options), () => genome, 16);
   }
 
   /** Two children by uniform crossover. */
   crossover(a: Genome, b: Genome, rng: Rng): [Genome, Genome] {
-    return crossoverGenomes(this, a, b, rng);
+    if (this.checker.empty) return crossoverGenomes(this, a, b, rng);
+    for (let i = 0; i < 16; i++) {
+      const [c1, c2] = crossoverGenomes(this, a, b, rng);
+      if (this.checker.satisfied(c1) && this.checker.satisfied(c2)) return [c1, c2];
+    }
+    return [a, b];
   }
 
   /** Numeric vector view (one number per gene, in declaration order). */
@@ -159,7 +213,8 @@ export class SearchSpace {
 
   /** Genome from a vector (rounded and clamped into the space). */
   fromVector(vector: readonly number[]): Genome {
-    return fromVector(this, vector);
+    const g = fromVector(this, vector);
+    return this.checker.empty ? g : (this.repair(g) ?? g);
   }
 
   /** Token view: one token index per gene, in declaration order. */
@@ -169,7 +224,8 @@ export class SearchSpace {
 
   /** Genome from tokens. */
   fromTokens(tokens: readonly number[]): Genome {
-    return fromTokens(this, tokens);
+    const g = fromTokens(this, tokens);
+    return this.checker.empty ? g : (this.repair(g) ?? g);
   }
 
   /** Vocabulary size of each token position. */

@@ -3,9 +3,8 @@
  * Gaussian step; categorical genes (choice, bool) resample a different value. Results are canonical and valid.
  */
 import type { Rng } from '../rng.js';
-import type { Gene, GeneValue } from './gene.js';
+import type { Gene, GeneValue, GeneSet } from './gene.js';
 import { canonicalGenome, sampleGene, type Genome } from './genome.js';
-import type { SearchSpace } from './search-space.js';
 
 /** Options of {@link mutateGenome}. */
 export interface MutationOptions {
@@ -52,7 +51,7 @@ export function mutateGene(g: Gene, current: GeneValue, rng: Rng, realSigma = 0.
 }
 
 /** A mutated, canonical copy of `genome`. */
-export function mutateGenome(space: SearchSpace, genome: Genome, rng: Rng, options: MutationOptions = {}): Genome {
+export function mutateGenome(space: GeneSet, genome: Genome, rng: Rng, options: MutationOptions = {}): Genome {
   const active = space.genes.filter((g) => space.isActive(genome, g));
   const p = options.probability ?? 1 / Math.max(1, active.length);
   const out: Record<string, GeneValue> = { ...genome };
@@ -83,7 +82,7 @@ export function mutateGenome(space: SearchSpace, genome: Genome, rng: Rng, optio
 }
 
 /** Two children by uniform crossover: each gene swapped with probability 1/2. */
-export function crossoverGenomes(space: SearchSpace, a: Genome, b: Genome, rng: Rng): [Genome, Genome] {
+export function crossoverGenomes(space: GeneSet, a: Genome, b: Genome, rng: Rng): [Genome, Genome] {
   const c1: Record<string, GeneValue> = {};
   const c2: Record<string, GeneValue> = {};
   for (const g of space.genes) {

@@ -2,18 +2,17 @@
  * The two derived views of a genome: a numeric vector (NSGA-II, BO) and a token sequence (RL controllers).
  * Both are in gene declaration order; both round-trip for canonical genomes.
  */
-import { geneBounds, geneVocabulary, type Gene, type GeneValue } from './gene.js';
+import { geneBounds, geneVocabulary, type Gene, type GeneValue, type GeneSet } from './gene.js';
 import { canonicalGenome, type Genome } from './genome.js';
-import type { SearchSpace } from './search-space.js';
 
-function checkLength(space: SearchSpace, values: readonly number[], what: string): void {
+function checkLength(space: GeneSet, values: readonly number[], what: string): void {
   if (values.length !== space.genes.length) {
     throw new RangeError(`${what} has ${values.length} entries; space "${space.name}" has ${space.genes.length} genes`);
   }
 }
 
 /** One number per gene: ints, bits and reals as themselves, choices as their index, bools as 0/1. */
-export function toVector(space: SearchSpace, genome: Genome): number[] {
+export function toVector(space: GeneSet, genome: Genome): number[] {
   return space.genes.map((g) => {
     const v = genome[g.name];
     switch (g.kind) {
@@ -45,7 +44,7 @@ function geneFromNumber(g: Gene, x: number): GeneValue {
 }
 
 /** Genome from a vector: rounded and clamped into the space, canonical. */
-export function fromVector(space: SearchSpace, vector: readonly number[]): Genome {
+export function fromVector(space: GeneSet, vector: readonly number[]): Genome {
   checkLength(space, vector, 'vector');
   const out: Record<string, GeneValue> = {};
   space.genes.forEach((g, i) => {
@@ -55,12 +54,12 @@ export function fromVector(space: SearchSpace, vector: readonly number[]): Genom
 }
 
 /** Vocabulary size per token position. */
-export function tokenVocabularies(space: SearchSpace): number[] {
+export function tokenVocabularies(space: GeneSet): number[] {
   return space.genes.map(geneVocabulary);
 }
 
 /** One token index per gene in [0, vocabulary). Reals map to their bin. */
-export function toTokens(space: SearchSpace, genome: Genome): number[] {
+export function toTokens(space: GeneSet, genome: Genome): number[] {
   return space.genes.map((g) => {
     const v = genome[g.name];
     switch (g.kind) {
@@ -80,7 +79,7 @@ export function toTokens(space: SearchSpace, genome: Genome): number[] {
 }
 
 /** Genome from tokens (reals take their bin's centre), canonical. */
-export function fromTokens(space: SearchSpace, tokens: readonly number[]): Genome {
+export function fromTokens(space: GeneSet, tokens: readonly number[]): Genome {
   checkLength(space, tokens, 'token sequence');
   const out: Record<string, GeneValue> = {};
   space.genes.forEach((g, i) => {
