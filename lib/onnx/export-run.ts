@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { loadRun, type LoadedRun } from '../report/load.js';
+import { taskRun } from './task-view.js';
 import { decodeArchitecture } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
@@ -23,7 +24,7 @@ import { summarizeTrials, type StudySummary } from '../study/summary.js';
 import { isFeasible, type FinishedTrial } from '../trial/index.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
-import { DATASET_NAMES, loadDataset, toFloat, type Dataset, type DatasetName } from '../train/datasets/registry.js';
+import { datasetLabel, datasetRefSchema, loadDataset, toFloat, type Dataset, type DatasetRef } from '../train/datasets/registry.js';
 import { loadTrainedModel, trialModelDir } from '../train/model-store.js';
 import { checkOnnxFile, type CheckerResult } from './checker.js';
 import { buildOnnxModel, checkExportable, withMetadata, type OnnxExport } from './export.js';
@@ -48,6 +49,8 @@ export interface ExportRunOptions {
   readonly log?: (line: string) => void;
   /** Warnings such as a torn journal line (default: stderr). */
   readonly warn?: (line: string) => void;
+  /** A NASAIC run: which task's network to export (`t1`, `t2`). */
+  readonly task?: string;
 }
 
 /** One exported model. */
@@ -164,13 +167,14 @@ export function loadTrialModel(run: LoadedRun, space: SearchSpace, t: FinishedTr
   return trained;
 }
 
-/** The run's dataset (study meta `dataset`). */
-function runDataset(run: LoadedRun): DatasetName {
+/** The run's dataset (study meta `dataset`): a built-in name, or your own data with the digest the run recorded. */
+function runDataset(run: LoadedRun): DatasetRef {
   const d = run.record.meta.dataset;
-  if (typeof d !== 'string' || !(DATASET_NAMES as readonly string[]).includes(d)) {
+  const parsed = datasetRefSchema.safeParse(d);
+  if (!parsed.success) {
     throw new HwnasError('INPUT_BAD_RUN', `${run.dir} does not record a known dataset (study meta "dataset" is ${JSON.stringify(d)})`);
   }
-  return d as DatasetName;
+  return parsed.data;
 }
 
 function asImages(ds: Dataset, name: string): Omit<VerifyImages, 'expectedAccuracy'> {
@@ -182,7 +186,7 @@ function asImages(ds: Dataset, name: string): Omit<VerifyImages, 'expectedAccura
  * loads them (config `training.valSubset`, and `training.splitSeed` / `training.valSize` when set); null
  * when the run does not record them.
  */
-function validationSet(run: LoadedRun, dataset: DatasetName): Dataset | null {
+function validationSet(run: LoadedRun, dataset: DatasetRef): Dataset | null {
   const training = (run.record.meta.config as { training?: Record<string, unknown> } | undefined)?.training;
   const sub = training?.valSubset;
   if (typeof sub !== 'number' || !Number.isInteger(sub) || sub < 1) return null;
@@ -242,7 +246,8 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   // ---- everything that can be wrong with the input, before any work ----
   const bad = outputIssue(o.out, front);
   if (bad) throw new HwnasError('INPUT_OUT', bad);
-  const run = loadRun(o.run, { warn });
+  // A NASAIC run exports one task's network at a time (task-view.ts).
+  const run = taskRun(loadRun(o.run, { warn }), o.task);
   const space = new SearchSpace(run.record.space);
   if (space.meta.family !== 'lu2019') {
     throw new HwnasError(
@@ -255,9 +260,9 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   // ---- data and our own inference ----
   await initTrainingBackend();
   const test = loadDataset(dataset, { split: 'test', ...(o.testImages !== undefined ? { subset: o.testImages } : {}) });
-  const testSet = asImages(test, `${dataset}/test${o.testImages !== undefined ? ` (${test.count} images)` : ''}`);
+  const testSet = asImages(test, `${datasetLabel(dataset)}/test${o.testImages !== undefined ? ` (${test.count} images)` : ''}`);
   const val = validationSet(run, dataset);
-  const valSet = val ? asImages(val, `${dataset}/val`) : null;
+  const valSet = val ? asImages(val, `${datasetLabel(dataset)}/val`) : null;
   if (!valSet) warn(`${run.dir} does not record its validation subset (meta.config.training.valSubset); the recorded accuracy is not re-measured`);
   // ---- build and verify every model in memory ----
   const built: { c: Chosen; exp: OnnxExport; verification: Verification; file: string }[] = [];
@@ -271,13 +276,13 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
     ];
     const base = buildOnnxModel(c.trained, {
       name: `trial-${t.number}`,
-      docString: `hwnas trial ${t.number} of ${path.basename(path.resolve(run.dir))} (${space.name}, ${dataset})`,
+      docString: `hwnas trial ${t.number} of ${path.basename(path.resolve(run.dir))} (${space.name}, ${datasetLabel(dataset)})`,
       metadata: {
         'hwnas.run': path.basename(path.resolve(run.dir)),
         'hwnas.trial': String(t.number),
         'hwnas.space': space.name,
         'hwnas.genome': JSON.stringify(t.genome),
-        'hwnas.dataset': dataset,
+        'hwnas.dataset': typeof dataset === 'string' ? dataset : JSON.stringify(dataset),
         'hwnas.hardware': JSON.stringify(hardwareReport(t)),
         'hwnas.metrics': JSON.stringify(m),
         ...(run.record.meta.config && typeof run.record.meta.config === 'object' && 'training' in run.record.meta.config

@@ -25,7 +25,7 @@ export const TRAINING_METRICS = ['accuracy', 'trainLoss', 'parameters', 'trainIm
 
 /** Whether hardware model `model` counts LUTs (a LUT budget means nothing to the others). */
 export function countsLuts(model: string): boolean {
-  return Boolean((HARDWARE_MODELS as Record<string, { countsLuts?: boolean }>)[model]?.countsLuts) && Object.hasOwn(HARDWARE_MODELS, model);
+  return Object.hasOwn(HARDWARE_MODELS, model) && HARDWARE_MODELS[model as HardwareModelName].metrics.includes('luts');
 }
 
 /** Genomes mapped to learn which metrics the hardware model reports for this space and spec. */
@@ -143,7 +143,7 @@ export async function jointConfigIssues(c: SearchConfig, objectives: readonly Ob
   if (c.training.backend === 'tfjs-node' && !resolvable('@tensorflow/tfjs-node')) {
     issues.push({
       path: 'training.backend',
-      message: '"tfjs-node" needs the optional package @tensorflow/tfjs-node, which is not installed here (npm install @tensorflow/tfjs-node; it downloads libtensorflow); use "auto" or "wasm"',
+      message: '"tfjs-node" needs the optional package @tensorflow/tfjs-node, which is not installed here (npm install @tensorflow/tfjs-node --no-save --ignore-scripts=false: its install script downloads libtensorflow); use "auto" or "wasm"',
     });
   }
   return issues;

