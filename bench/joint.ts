@@ -29,12 +29,12 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hwnas-bench-joint-'));
 
 const SPECS = {
   mnist: [
-    { name: 'strict', luts: 5_000, throughput: 10_000 },
-    { name: 'loose', luts: 30_000, throughput: 1_000 },
+    { name: 'strict', lutBudget: 5_000, minThroughput: 10_000 },
+    { name: 'loose', lutBudget: 30_000, minThroughput: 1_000 },
   ],
   cifar10: [
-    { name: 'strict', luts: 30_000, throughput: 1_000 },
-    { name: 'loose', luts: 100_000, throughput: 500 },
+    { name: 'strict', lutBudget: 30_000, minThroughput: 1_000 },
+    { name: 'loose', lutBudget: 100_000, minThroughput: 500 },
   ],
 } as const;
 
@@ -89,7 +89,7 @@ async function accuracyCases(dataset: 'mnist' | 'cifar10'): Promise<void> {
 async function speedupCase(): Promise<void> {
   const sc = searchConfigSchema.parse({
     dataset: 'mnist',
-    hardware: { luts: SPECS.mnist[0].luts, throughput: SPECS.mnist[0].throughput },
+    hardware: { lutBudget: SPECS.mnist[0].lutBudget, minThroughput: SPECS.mnist[0].minThroughput },
     training: { trainSubset: TRAIN_SUBSET, valSubset: 500, epochs: 1 },
     strategy: { name: 'random', options: { batchSize: 4 } },
     seed: 7,

@@ -84,7 +84,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const edgeModel: HardwareModel = {
   name: 'edge',
   description: 'edge accelerator template (PE array × SIMD × lanes, RF, local/global memory, I/O): roofline latency, per-access energy, area',
-  countsLuts: false,
+  metrics: ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'],
   evaluate: (arch, quant, spec, options = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => report(net, spec, options),
 };

@@ -10,7 +10,11 @@ import type { Genome } from '../lib/space/genome.js';
 import type { SearchSpace } from '../lib/space/search-space.js';
 import { constraintViolations } from '../lib/trial/index.js';
 import type { Device } from './device.js';
-import { specConstraints, type HardwareSpec } from './spec.js';
+import { specConstraints, type HardwareMetric, type HardwareSpec } from './spec.js';
+
+/** What the FPGA models report: the LUT pipeline counts LUTs; the tiling models DSPs, BRAM, energy and ports. */
+const PIPELINE_METRICS: readonly HardwareMetric[] = ['luts', 'dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs'];
+const TILING_METRICS: readonly HardwareMetric[] = ['dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs', 'energyNj', 'powerW', 'gopsPerW', 'portBits'];
 import { reportMetrics, type EvaluateOptions, type HardwareModel, type HardwareReport, type StageReport, type FrontierRow } from './report.js';
 
 // The spec and the report contract have modules of their own; the registry's users find them here too.
@@ -28,10 +32,10 @@ import { evaluateDesign, type DesignItem } from './design-model.js';
 import { imageEnergy, type EnergyReport } from './fpga-energy.js';
 import { bestLayerTiling, dspsPerMac, FNAS_PORTS, layerOps, tilingBramBlocks, tryFnasNetwork, type Precision, type TileLayer, type TilingSearch } from './tiling.js';
 
-function violationsOf(spec: HardwareSpec, countsLuts: boolean, m: { luts: number | null; dsps: number; bramBits: number; throughput: number; latencyMs: number }, feasible: boolean, devices?: readonly Device[]): Record<string, number> {
+function violationsOf(spec: HardwareSpec, measured: readonly HardwareMetric[], m: { luts: number | null; dsps: number; bramBits: number; throughput: number; latencyMs: number }, feasible: boolean, devices?: readonly Device[]): Record<string, number> {
   const metrics: Record<string, number> = { dsps: m.dsps, bramBits: m.bramBits, throughput: m.throughput, latencyMs: m.latencyMs };
   if (m.luts !== null) metrics.luts = m.luts;
-  const v = constraintViolations(specConstraints(spec, countsLuts, devices), metrics);
+  const v = constraintViolations(specConstraints(spec, measured, devices), metrics);
   // The mapper decides feasibility on integer cycles; keep floating-point noise from showing as a violation.
   if (feasible) for (const k of Object.keys(v)) v[k] = Math.min(v[k], 0);
   return v;
@@ -88,7 +92,7 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
     cycles: p.bottleneck,
     latencyMs: m.latencyMs,
     throughputImgPerS: m.throughput,
-    violations: violationsOf(spec, true, figures, res.feasible),
+    violations: violationsOf(spec, PIPELINE_METRICS, figures, res.feasible),
     ...(res.reason ? { reason: res.reason, reasonText: describeReason(res.reason) } : {}),
     ...(stages ? { stages } : {}),
     ...(frontier ? { frontier, frontierScope: res.frontierScope } : {}),
@@ -99,7 +103,7 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
 const lu2019Pipeline: HardwareModel = {
   name: 'lu2019-pipeline',
   description: 'Lu et al. 2019 layer-pipelined FPGA accelerator (LUT multipliers), DP mapper with Pareto pruning',
-  countsLuts: true,
+  metrics: PIPELINE_METRICS,
   evaluate: (arch, quant, spec, options = {}) => pipelineReport(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => pipelineReport(net, spec, options),
 };
@@ -160,7 +164,7 @@ function fnasReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions
     result.layers.map((l, i) => ({ layer: l.layer, tiling: l.tiling, latency: l.latency, precision: items[i].precision, ports })),
     [dev], result.maxCycles / f, spec.staticPowerW,
   );
-  const violations = { ...violationsOf(spec, false, figures, false), ...energyViolations(spec, energy) };
+  const violations = { ...violationsOf(spec, TILING_METRICS, figures, false), ...energyViolations(spec, energy) };
   const feasible = Object.values(violations).every((v) => v <= 0);
   const reason = feasible ? undefined : reasonFromViolations(spec, figures);
   return {
@@ -213,7 +217,7 @@ function reasonFromViolations(spec: HardwareSpec, m: { dsps: number; bramBits: n
 function infeasibleEmpty(model: HardwareModelName, spec: HardwareSpec, reason: InfeasibleReason): HardwareReport {
   // Nothing can be built: no throughput, no finite latency (a non-finite metric counts as violated by 1).
   const figures = { luts: null, dsps: 0, bramBits: 0, throughput: 0, latencyMs: Infinity };
-  const violations = violationsOf(spec, false, figures, false);
+  const violations = violationsOf(spec, TILING_METRICS, figures, false);
   // No design at all: the resource that blocked counts as violated by its shortfall.
   if (reason.code === 'layer-cannot-fit' && (reason.resource === 'dsps' || reason.resource === 'bram')) {
     const key = reason.resource === 'bram' ? 'bramBits' : 'dsps';
@@ -332,7 +336,7 @@ function designReason(
 const fnasTiling: HardwareModel = {
   name: 'fnas-tiling',
   description: 'FNAS performance abstraction (Zhang 2015 tiling, FNAS DSP allocation); counts DSPs and BRAM',
-  countsLuts: false,
+  metrics: TILING_METRICS,
   evaluate: (arch, quant, spec, options = {}) => tilingReport('fnas-tiling', fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => tilingReport('fnas-tiling', net, spec, options),
 };
@@ -360,7 +364,7 @@ function multiReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOption
   const dsps = part.segments.reduce((s, g) => s + g.dsps, 0);
   const bramBits = part.segments.reduce((s, g) => s + g.bramBlocks * g.device.bramBlockBits, 0);
   const figures = { luts: null, dsps, bramBits, throughput: part.throughput, latencyMs: part.latencySeconds * 1000 };
-  const violations = violationsOf(spec, false, figures, false, devices);
+  const violations = violationsOf(spec, TILING_METRICS, figures, false, devices);
   const feasible = Object.values(violations).every((v) => v <= 0);
   const reason = feasible ? undefined : reasonFromViolations(spec, figures);
   return {
@@ -396,7 +400,7 @@ function multiReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOption
 const multiFpga: HardwareModel = {
   name: 'multi-fpga',
   description: 'layers partitioned into pipeline segments over several FPGAs, each a tiled engine (DP over layer × device)',
-  countsLuts: false,
+  metrics: TILING_METRICS,
   evaluate: (arch, quant, spec, options = {}) => tilingReport('multi-fpga', fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => tilingReport('multi-fpga', net, spec, options),
 };

@@ -8,7 +8,7 @@ import type { InfeasibleReason } from './fpga-pipeline.js';
 import type { HwLayer, HwNetwork } from './network.js';
 import type { EnergyReport } from './fpga-energy.js';
 import type { AsicDetail } from './asic/report.js';
-import type { HardwareSpec } from './spec.js';
+import type { HardwareMetric, HardwareSpec } from './spec.js';
 
 /** One row of the per-layer table. */
 export interface StageReport {
@@ -84,8 +84,8 @@ export interface EvaluateOptions {
 export interface HardwareModel {
   readonly name: string;
   readonly description: string;
-  /** Whether the model counts LUTs (a LUT budget is refused otherwise). */
-  readonly countsLuts: boolean;
+  /** The metrics its reports carry: a spec may bound only these (a LUT budget needs `luts`). */
+  readonly metrics: readonly HardwareMetric[];
   evaluate(arch: Architecture, quant: Quantization, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
   /** The same on a hardware network (reference architectures the spaces cannot express). */
   evaluateNetwork(net: HwNetwork, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;

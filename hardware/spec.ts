@@ -74,15 +74,41 @@ export function parseHardwareSpec(input: unknown, path = 'hardware'): HardwareSp
   return { ...s, device, devices, clockMHz: s.clockMHz ?? device.clockMHz };
 }
 
-/** The constraints of a spec on a report's metrics (budgets capped by the device). */
-export function specConstraints(spec: HardwareSpec, countsLuts: boolean, devices: readonly Device[] = [spec.device]): Constraint[] {
-  const sum = (f: (d: Device) => number): number => devices.reduce((s, d) => s + f(d), 0);
-  const c: Constraint[] = [];
-  if (countsLuts) c.push({ metric: 'luts', max: Math.min(spec.lutBudget ?? Infinity, sum((d) => d.luts)) });
-  c.push({ metric: 'dsps', max: Math.min(spec.dspBudget ?? Infinity, sum((d) => d.dsps)) });
-  c.push({ metric: 'bramBits', max: Math.min(spec.bramBudgetBits ?? Infinity, sum((d) => d.bramBits)) });
-  if (spec.minThroughput !== undefined) c.push({ metric: 'throughput', min: spec.minThroughput });
-  if (spec.maxLatencyMs !== undefined) c.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
-  return c;
-}
+/** The metrics hardware models report, by name: a closed set, so objectives and constraints can be checked. */
+export const HARDWARE_METRICS = ['luts', 'dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2', 'powerW', 'gopsPerW', 'portBits'] as const;
+/** One hardware metric. */
+export type HardwareMetric = (typeof HARDWARE_METRICS)[number];
 
+type Bound = Omit<Constraint, 'metric'> | null;
+const total = (devices: readonly Device[], f: (d: Device) => number): number => devices.reduce((s, d) => s + f(d), 0);
+
+/**
+ * The bound each spec field sets on the metric it bounds — the one place a new metric's spec goes. Resource
+ * budgets are capped by the devices' own resources.
+ */
+const BOUNDS: Readonly<Record<HardwareMetric, (spec: HardwareSpec, devices: readonly Device[]) => Bound>> = {
+  luts: (s, d) => ({ max: Math.min(s.lutBudget ?? Infinity, total(d, (x) => x.luts)) }),
+  dsps: (s, d) => ({ max: Math.min(s.dspBudget ?? Infinity, total(d, (x) => x.dsps)) }),
+  bramBits: (s, d) => ({ max: Math.min(s.bramBudgetBits ?? Infinity, total(d, (x) => x.bramBits)) }),
+  cycles: () => null,
+  throughput: (s) => (s.minThroughput === undefined ? null : { min: s.minThroughput }),
+  latencyMs: (s) => (s.maxLatencyMs === undefined ? null : { max: s.maxLatencyMs }),
+  energyNj: (s) => (s.maxEnergyNj === undefined ? null : { max: s.maxEnergyNj }),
+  areaUm2: (s) => (s.maxAreaUm2 === undefined ? null : { max: s.maxAreaUm2 }),
+  powerW: () => null,
+  gopsPerW: (s) => (s.minGopsPerW === undefined ? null : { min: s.minGopsPerW }),
+  portBits: (s) => (s.portBitsBudget === undefined ? null : { max: s.portBitsBudget }),
+};
+
+/**
+ * The constraints a spec sets on the metrics a model measures: the study's constraints and the models'
+ * violations both come from here.
+ */
+export function specConstraints(spec: HardwareSpec, metrics: readonly HardwareMetric[], devices: readonly Device[] = spec.devices): Constraint[] {
+  const out: Constraint[] = [];
+  for (const metric of metrics) {
+    const b = BOUNDS[metric](spec, devices);
+    if (b) out.push({ metric, ...b });
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import { zodIssues } from './validate.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../strategies/registry.js';
 import { PROBLEM_NAMES } from '../problems/index.js';
 import { deviceRefSchema } from '../hardware/device.js';
+import { HARDWARE_MODEL_NAMES, hardwareSpecSchema, type HardwareModelName } from '../hardware/model.js';
 import { redisExecutorConfigSchema } from './eval/redis/options.js';
 import { datasetRefSchema } from './train/datasets/registry.js';
 
@@ -23,23 +24,19 @@ const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })
   .strict();
 
-/** The hardware spec of a joint search. */
-export const hardwareConfigSchema = z
-  .object({
-    /** Hardware model (hardware/model.ts registry). */
-    model: z.string().default('lu2019-pipeline'),
-    /** Catalog device name, or a custom device object. */
-    device: deviceRefSchema.default('ep4ce115'),
-    /** LUT budget. */
-    luts: z.number().positive().optional(),
-    /** Minimum throughput, images/s. */
-    throughput: z.number().positive().optional(),
-    /** Maximum latency of one image, ms. */
-    latencyMs: z.number().positive().optional(),
-    /** Clock in MHz (default: the device's). */
-    clockMHz: z.number().positive().optional(),
-  })
-  .strict();
+/** The hardware model a joint search uses when none is named: the LUT pipeline of Lu et al. 2019. */
+export const DEFAULT_HARDWARE_MODEL: HardwareModelName = 'lu2019-pipeline';
+
+/**
+ * The hardware block of a search: the one hardware spec schema (hardware/spec.ts: device, budgets,
+ * throughput, latency, energy, area …) plus the model that measures designs against it.
+ */
+export const hardwareConfigSchema = hardwareSpecSchema.extend({
+  /** Hardware model (hardware/model.ts registry). */
+  model: z.enum(HARDWARE_MODEL_NAMES as [HardwareModelName, ...HardwareModelName[]]).default(DEFAULT_HARDWARE_MODEL),
+  /** Catalog device name, or a custom device object. */
+  device: deviceRefSchema.default('ep4ce115'),
+});
 
 /** Proxy training of each feasible child. */
 export const trainingConfigSchema = z
@@ -79,7 +76,7 @@ export const searchConfigSchema = z
     dataset: datasetRefSchema.default('mnist'),
     /** Space preset; default lu2019-mnist for MNIST-shaped data, lu2019-cifar10 for CIFAR-10. */
     space: z.enum(JOINT_SPACES).optional(),
-    hardware: hardwareConfigSchema.default({ model: 'lu2019-pipeline', device: 'ep4ce115' }),
+    hardware: hardwareConfigSchema.prefault({}),
     training: trainingConfigSchema.default(trainingConfigSchema.parse({})),
     strategy: z
       .object({

@@ -59,7 +59,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const asicModel: HardwareModel = {
   name: 'asic',
   description: 'ASIC accelerator from a dataflow template (shi output-, dla weight-, rs row-stationary), MAESTRO-style latency, energy and area',
-  countsLuts: false,
+  metrics: ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'],
   evaluate: (arch, quant, spec, options = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => report(net, spec, options),
 };

@@ -12,6 +12,8 @@ import type { HardwareSpec } from '../spec.js';
 import { loadPredictor, predictorPath, type MeasuredLatencyPredictor } from './predictor.js';
 import { layerOp, opKey } from './ops.js';
 import { layerMacs, layerParams } from '../network.js';
+import { registerLatencyOracle } from '../../lib/space/latency-oracle.js';
+import { decodeArchitecture, decodeQuantization } from '../../lib/space/decode.js';
 
 /** The predictor the ort-cpu model reads (env HWNAS_PREDICTOR_ORT_CPU, else ~/.cache/hwnas/predictors/ort-cpu.json). */
 export function ortCpuPredictor(): MeasuredLatencyPredictor {
@@ -63,7 +65,13 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const ortCpuModel: HardwareModel = {
   name: 'ort-cpu',
   description: 'this CPU in onnxruntime-node: per-operator latency table measured by `hwnas profile` + a fitted whole-network correction',
-  countsLuts: false,
+  metrics: ['throughput', 'latencyMs'],
   evaluate: (arch: Architecture, quant: Quantization, spec: HardwareSpec, options: EvaluateOptions = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions = {}) => report(net, spec, options),
 };
+
+// Strategies reach the predictor through the oracle registry (they never import hardware/).
+registerLatencyOracle('ort-cpu', {
+  predict: (space, genome) => ortCpuPredictor().predictMs(decodeArchitecture(space, genome), decodeQuantization(space, genome)),
+  rmsePct: () => ortCpuPredictor().file.validation?.accuracy.rmsePct,
+});

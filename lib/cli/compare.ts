@@ -1,29 +1,153 @@
-/** `hwnas compare --config compare.json`: joint search against the separate baselines, strategies × seeds × specs. */
+/** `hwnas compare`: joint search against the separate baselines, strategies × seeds × specs (config file and/or flags). */
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
-import { readConfigFile } from '../config.js';
-import { compareTable, parseCompareConfig, runCompare } from '../search/compare.js';
+import { ConfigError, type Issue } from '../errors.js';
+import { JOINT_DATASETS, mergeConfig, readConfigFile } from '../config.js';
+import { compareConfigIssues, compareConfigSchema, compareEstimate, compareTable, parseCompareConfig, runCompare, type CompareConfig } from '../search/compare.js';
+import { METHODS } from '../search/baselines.js';
 import { checkRunDir } from '../search/run-dir.js';
+import { STRATEGY_NAMES } from '../../strategies/registry.js';
+import { FlagReader } from './flags.js';
 import { ProgressReporter } from './progress.js';
+import { runNasaicFromCompare } from './nasaic.js';
+
+interface CompareFlags {
+  config?: string;
+  printDefault?: boolean;
+  dataset?: string;
+  device?: string;
+  spec?: string[];
+  strategies?: string;
+  methods?: string;
+  seeds?: string;
+  trained?: string;
+  epochs?: string;
+  workers?: string;
+  out?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Comparison config paths and the flags that set them. */
+const FLAG_OF: [RegExp, string][] = [
+  [/^dataset$/, '--dataset'],
+  [/^hardware\.device/, '--device'],
+  [/^specs(\.|$)/, '--spec'],
+  [/^strategies(\.|$)/, '--strategies'],
+  [/^methods(\.|$)/, '--methods'],
+  [/^seeds(\.|$)/, '--seeds'],
+  [/^trained$/, '--trained'],
+  [/^training\.epochs$/, '--epochs'],
+  [/^workers$/, '--workers'],
+  [/^out$/, '--out'],
+];
+
+/** `--spec` keys: the flags' short names of the hardware spec's bounds (as --luts, --throughput, --latency-ms). */
+const SPEC_FIELD = { luts: 'lutBudget', throughput: 'minThroughput', latencyMs: 'maxLatencyMs', energyNj: 'maxEnergyNj', areaUm2: 'maxAreaUm2' } as const;
+const SPEC_KEYS = Object.keys(SPEC_FIELD) as (keyof typeof SPEC_FIELD)[];
+
+/** `--spec strict:luts=30000,throughput=1000` → a spec object. */
+function parseSpecFlag(text: string, r: FlagReader): Record<string, unknown> {
+  const m = /^([^:]+):(.*)$/.exec(text);
+  if (!m) {
+    r.add('--spec', `must be name:key=value,… (keys ${SPEC_KEYS.join(', ')}), e.g. strict:luts=30000,throughput=1000; got ${JSON.stringify(text)}`);
+    return {};
+  }
+  const spec: Record<string, unknown> = { name: m[1] };
+  for (const part of m[2].split(',').filter((p) => p.trim() !== '')) {
+    const [k, v] = part.split('=');
+    if (!(SPEC_KEYS as readonly string[]).includes(k?.trim()) || v === undefined) {
+      r.add('--spec', `${JSON.stringify(part)} in ${JSON.stringify(text)}: give key=value with a key among ${SPEC_KEYS.join(', ')}`);
+      continue;
+    }
+    const key = k.trim() as keyof typeof SPEC_FIELD;
+    spec[SPEC_FIELD[key]] = key === 'luts' ? r.int('spec', v, 1) : r.positive('spec', v);
+  }
+  return spec;
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim());
+
+/** Flags → a partial comparison configuration (numbers read here so a bad number names its flag). */
+function flagsToConfig(f: CompareFlags, r: FlagReader): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  if (f.dataset !== undefined) c.dataset = r.oneOf('dataset', f.dataset, JOINT_DATASETS);
+  if (f.device !== undefined) c.hardware = { device: f.device };
+  if (f.spec !== undefined) c.specs = f.spec.map((s) => parseSpecFlag(s, r));
+  if (f.strategies !== undefined) c.strategies = list(f.strategies).map((s) => r.oneOf('strategies', s, STRATEGY_NAMES));
+  if (f.methods !== undefined) c.methods = list(f.methods).map((m) => r.oneOf('methods', m, METHODS));
+  if (f.seeds !== undefined) c.seeds = list(f.seeds).map((s) => r.int('seeds', s, 0, 2 ** 31 - 1));
+  if (f.trained !== undefined) c.trained = r.int('trained', f.trained, 2);
+  if (f.epochs !== undefined) c.training = { epochs: r.int('epochs', f.epochs, 1) };
+  if (f.workers !== undefined) c.workers = r.int('workers', f.workers, 1, 64);
+  if (f.out !== undefined) c.out = f.out;
+  return c;
+}
+
+/** Names the flag behind a config path when a flag set it. */
+function named(issues: readonly Issue[], fromFlags: Record<string, unknown>): Issue[] {
+  return issues.map((i) => {
+    const hit = FLAG_OF.find(([re]) => re.test(i.path));
+    const top = i.path.split('.')[0];
+    return hit && fromFlags[top] !== undefined ? { ...i, path: `${hit[1]} (${i.path})` } : i;
+  });
+}
+
+/** The comparison configuration: defaults ← config file ← flags, checked as the joint pre-flight checks a search. */
+export async function resolveCompareConfig(f: CompareFlags): Promise<CompareConfig> {
+  const r = new FlagReader();
+  const file = f.config !== undefined ? readConfigFile(f.config, r.issues) : {};
+  const fromFlags = flagsToConfig(f, r);
+  if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas compare: bad arguments');
+  const context = 'hwnas compare: bad arguments';
+  let c: CompareConfig;
+  try {
+    c = parseCompareConfig(mergeConfig(file, fromFlags));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(named(err.issues, fromFlags), context);
+    throw err;
+  }
+  const issues = await compareConfigIssues(c);
+  if (issues.length > 0) throw new ConfigError(named(issues, fromFlags), context);
+  return c;
+}
 
 export function register(program: Command): void {
   program
     .command('compare')
     .description('compare the joint search with the separate baselines (NAS then quantize, quantization only, NAS then map)')
-    .option('--config <file>', 'comparison configuration (JSON); without it the defaults run')
+    .option('--config <file>', 'comparison configuration (JSON, see --print-default); flags override it')
+    .option('--print-default', 'print the complete default comparison configuration as JSON (a starting point for --config)')
+    .option('--dataset <name>', `dataset (${JOINT_DATASETS.join(', ')})`)
+    .option('--device <name>', 'FPGA device (e.g. ep4ce115, xc7z020)')
+    .option('--spec <name:key=value,…>', 'a spec, e.g. strict:luts=30000,throughput=1000 (keys luts, throughput, latencyMs); repeat for several', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--strategies <list>', `strategies, comma-separated (${STRATEGY_NAMES.join(', ')})`)
+    .option('--methods <list>', `methods, comma-separated (${METHODS.join(', ')})`)
+    .option('--seeds <list>', 'seeds, comma-separated (e.g. 1,2,3)')
+    .option('--trained <n>', 'trained children per method run (the fair budget)')
+    .option('--epochs <n>', 'training epochs per trained child')
+    .option('--workers <n>', 'training worker threads (default: cores)')
     .option('--out <dir>', 'output directory (default runs/compare)')
     .option('--quiet', 'no progress display')
     .option('--json', 'one JSON line per event on stdout')
-    .action(async (flags: { config?: string; out?: string; quiet?: boolean; json?: boolean }) => {
-      const issues: { path: string; message: string }[] = [];
-      const raw = flags.config ? (readConfigFile(flags.config, issues) as Record<string, unknown>) : {};
-      if (issues.length > 0) throw new ConfigError(issues, 'hwnas compare: bad arguments');
-      const c = parseCompareConfig(flags.out ? { ...raw, out: flags.out } : raw);
+    .option('--nasaic', 'NASAIC (two tasks, heterogeneous ASIC) against the successive baseline; takes --config, --seeds, --trained, --epochs, --workers, --out (hwnas nasaic --help)')
+    .action(async (flags: CompareFlags & { nasaic?: boolean }) => {
+      if (flags.nasaic) return runNasaicFromCompare(flags as Record<string, unknown>);
+      if (flags.printDefault) {
+        const others = Object.entries(flags).filter(([k, v]) => k !== 'printDefault' && v !== undefined);
+        if (others.length > 0) throw new ConfigError(others.map(([k]) => ({ path: `--${k.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())}`, message: 'cannot be combined with --print-default' })), 'hwnas compare: bad arguments');
+        process.stdout.write(JSON.stringify(compareConfigSchema.parse({}), null, 2) + '\n');
+        return;
+      }
+      if (flags.quiet && flags.json) throw new ConfigError([{ path: '--json', message: 'cannot be combined with --quiet' }], 'hwnas compare: bad arguments');
+      const c = await resolveCompareConfig(flags);
       try {
         checkRunDir(c.out, false);
       } catch (err) {
         throw new ConfigError([{ path: '--out', message: (err as Error).message }], 'hwnas compare: bad arguments');
       }
+      const estimate = compareEstimate(c);
+      if (flags.json) process.stdout.write(JSON.stringify({ event: 'estimate', ...estimate }) + '\n');
+      else if (!flags.quiet) process.stderr.write(`hwnas compare: ${estimate.text}\n`);
       const progress = new ProgressReporter('compare', flags.quiet ? 'quiet' : flags.json ? 'json' : 'auto');
       const rows = await runCompare(c, progress);
       if (flags.json) process.stdout.write(JSON.stringify({ event: 'summary', rows }) + '\n');

@@ -69,9 +69,9 @@ const FLAG_OF: Record<string, string> = {
   'hardware.device': '--device',
   'hardware.model': '--model',
   space: '--space',
-  'hardware.luts': '--luts',
-  'hardware.throughput': '--throughput',
-  'hardware.latencyMs': '--latency-ms',
+  'hardware.lutBudget': '--luts',
+  'hardware.minThroughput': '--throughput',
+  'hardware.maxLatencyMs': '--latency-ms',
   'budget.trials': '--trials',
   'budget.minutes': '--budget-minutes',
   'training.epochs': '--epochs',
@@ -81,8 +81,15 @@ const FLAG_OF: Record<string, string> = {
   out: '--out',
 };
 
-function withFlagNames(issues: readonly Issue[]): Issue[] {
-  return issues.map((i) => (FLAG_OF[i.path] ? { ...i, path: `${FLAG_OF[i.path]} (${i.path})` } : i));
+/** Names the flag behind an issue's path when that flag was given (a value from the config file keeps its path). */
+function withFlagNames(issues: readonly Issue[], f: SearchFlags): Issue[] {
+  const given = (flag: string) => (f as Record<string, unknown>)[flag.slice(2).replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase())] !== undefined;
+  return issues.map((i) => {
+    const key = Object.keys(FLAG_OF)
+      .filter((k) => i.path === k || i.path.startsWith(`${k}.`))
+      .sort((a, b) => b.length - a.length)[0];
+    return key && given(FLAG_OF[key]) ? { ...i, path: `${FLAG_OF[key]} (${i.path})` } : i;
+  });
 }
 
 /** Flags → a partial config object (numbers read here so a bad number names its flag). */
@@ -90,9 +97,9 @@ function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
   const hardware: Record<string, unknown> = {};
   if (f.device !== undefined) hardware.device = f.device;
   if (f.model !== undefined) hardware.model = r.oneOf('model', f.model, HARDWARE_MODEL_NAMES);
-  if (f.luts !== undefined) hardware.luts = r.positive('luts', f.luts);
-  if (f.throughput !== undefined) hardware.throughput = r.positive('throughput', f.throughput);
-  if (f.latencyMs !== undefined) hardware.latencyMs = r.positive('latency-ms', f.latencyMs);
+  if (f.luts !== undefined) hardware.lutBudget = r.int('luts', f.luts, 1);
+  if (f.throughput !== undefined) hardware.minThroughput = r.positive('throughput', f.throughput);
+  if (f.latencyMs !== undefined) hardware.maxLatencyMs = r.positive('latency-ms', f.latencyMs);
   const budget: Record<string, unknown> = {};
   if (f.trials !== undefined) budget.trials = r.int('trials', f.trials, 1);
   if (f.budgetMinutes !== undefined) budget.minutes = r.positive('budget-minutes', f.budgetMinutes);
@@ -149,7 +156,7 @@ export function resolveSearchConfig(f: SearchFlags, context = 'hwnas search: bad
   try {
     c = parseSearchConfig(raw, flagIssues);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(withFlagNames(err.issues), context);
+    if (err instanceof ConfigError) throw new ConfigError(withFlagNames(err.issues, f), context);
     throw err;
   }
   const problemName = c.problem ?? (c.problemFile !== undefined ? `--problem-file ${f.problemFile ?? c.problemFile}` : c.table !== undefined ? `--table ${f.table ?? c.table.file}` : undefined);
@@ -177,14 +184,21 @@ function problemIssues(problem: string, f: SearchFlags, file: Record<string, unk
   for (const k of JOINT_KEYS) {
     if (file[k] === undefined || (k !== 'objectives' && f[k as keyof SearchFlags] !== undefined)) continue;
     const parsed = searchConfigSchema.safeParse({ [k]: file[k] });
-    const value = parsed.success ? JSON.stringify((parsed.data as Record<string, unknown>)[k]) : null;
-    if (value !== null && defaults.some((d) => JSON.stringify(d[k]) === value)) continue;
+    const value = parsed.success ? canonical((parsed.data as Record<string, unknown>)[k]) : null;
+    if (value !== null && defaults.some((d) => canonical(d[k]) === value)) continue;
     issues.push({
       path: `--config ${f.config}: ${k}`,
       message: k === 'objectives' ? `a problem search optimises the problem's own objectives; remove "objectives" (${why})` : why,
     });
   }
   return issues;
+}
+
+/** JSON with object keys sorted: equal values give equal text whatever order their keys were written in. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 /** Leaves of a plain object as [dotted path, value] (arrays are leaves). */
@@ -222,7 +236,7 @@ function resumeConfig(flags: SearchFlags): SearchConfig {
       for (const [p, v] of leaves(source)) {
         if (p === '' || RESUME_FREE.test(p)) continue;
         const was = at(stored, p);
-        if (JSON.stringify(was) !== JSON.stringify(v)) {
+        if (canonical(was) !== canonical(v)) {
           r.add(name(p), `cannot change a run being resumed: the run has ${was === undefined ? 'no value' : JSON.stringify(was)}, the command asks ${JSON.stringify(v)} (its configuration is stored in the run; leave it out or repeat it)`);
         }
       }
@@ -262,6 +276,7 @@ function printSummary(s: StudySummary, out: string, json: boolean, space: Search
   const lines = [
     `trials ${s.trials} (complete ${s.complete}, infeasible ${s.infeasible}, failed ${s.failed})`,
     `hypervolume ${s.hypervolume === null ? '—' : s.hypervolume.toFixed(4)}`,
+    ...s.warnings.map((w) => `warning: ${w}`),
   ];
   if (space && s.objectives.some((o) => o.metric === 'accuracy')) {
     // The joint search: the best feasible designs first, as a designer reads them.
@@ -353,5 +368,9 @@ export function register(program: Command): void {
           })
         : await runJointSearch(config, { resume: Boolean(flags.resume), progress: progressSinks(progress) });
       printSummary(summary, out, Boolean(flags.json), problem ? null : jointSpace(config));
+      // A run whose every evaluated child crashed found nothing: say so with a failing exit code, not 0.
+      if (summary.failed > 0 && summary.complete === 0 && summary.failed + summary.infeasible === summary.trials) {
+        throw new HwnasError('RUN_ALL_FAILED', `every one of the ${summary.failed} evaluated trials failed (their "error" is in ${out}/journal.jsonl); nothing was found`);
+      }
     });
 }

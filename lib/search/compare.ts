@@ -6,40 +6,39 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { hardwareSpecSchema } from '../../hardware/model.js';
 import { hardwareConfigSchema, JOINT_DATASETS, JOINT_SPACES, searchConfigSchema, trainingConfigSchema, type SearchConfig } from '../config.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../../strategies/registry.js';
 import { ConfigError, type Issue } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
 import { METHODS, runMethod, type MethodResult } from './baselines.js';
 import { createJointStages, createTrainingPool } from './joint-stages.js';
-import { JOINT_OBJECTIVES, jointConstraints, jointHypervolumeSpec, jointSpace } from './run-joint.js';
+import { defaultJointObjectives, jointConstraints, jointHypervolumeSpec, jointSpace } from './run-joint.js';
 import { writeJsonAtomic } from './run-dir.js';
 import { jointConfigIssues } from './joint-check.js';
 import { DATASET_INFO, DEFAULT_VAL_SIZE } from '../train/datasets/registry.js';
 import { SILENT, type ProgressSink } from './progress.js';
 
-const specSchema = z
-  .object({
-    name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash, underscore'),
-    luts: z.number().positive().optional(),
-    throughput: z.number().positive().optional(),
-    latencyMs: z.number().positive().optional(),
-  })
-  .strict();
+/** The bounds a compared spec sets: the hardware spec's own fields (hardware/spec.ts), with a name. */
+const SPEC_BOUNDS = { lutBudget: true, dspBudget: true, bramBudgetBits: true, minThroughput: true, maxLatencyMs: true, maxEnergyNj: true, maxAreaUm2: true, minGopsPerW: true, portBitsBudget: true } as const;
+const specSchema = hardwareSpecSchema
+  .pick(SPEC_BOUNDS)
+  .extend({ name: z.string().regex(/^[\w.-]+$/, 'use letters, digits, dot, dash, underscore') });
 
 /** Configuration of a comparison. */
 export const compareConfigSchema = z
   .object({
     dataset: z.enum(JOINT_DATASETS).default('mnist'),
     space: z.enum(JOINT_SPACES).optional(),
-    hardware: hardwareConfigSchema.omit({ luts: true, throughput: true, latencyMs: true }).default({ model: 'lu2019-pipeline', device: 'ep4ce115' }),
+    hardware: hardwareConfigSchema.omit(SPEC_BOUNDS).prefault({}),
     specs: z.array(specSchema).min(1).default([
-      { name: 'strict', luts: 30_000, throughput: 1_000 },
-      { name: 'loose', luts: 100_000, throughput: 500 },
+      { name: 'strict', lutBudget: 30_000, minThroughput: 1_000 },
+      { name: 'loose', lutBudget: 100_000, minThroughput: 500 },
     ]),
     strategies: z.array(z.enum(STRATEGY_NAMES as [string, ...string[]])).min(1).default(['random', 'nsga2', 'reinforce']),
     strategyOptions: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
-    methods: z.array(z.enum(METHODS)).min(1).default([...METHODS]),
+    /** Default: Lu et al.'s four; `fixed-hardware` (FNAS-style) needs a space with hardware genes (coexplore-*). */
+    methods: z.array(z.enum(METHODS)).min(1).default(METHODS.filter((m) => m !== 'fixed-hardware')),
     seeds: z.array(z.number().int().min(0)).min(1).default([1]),
     /** Trained children per method run (the fair budget). */
     trained: z.number().int().min(2).default(12),
@@ -72,23 +71,26 @@ export function parseCompareConfig(raw: unknown): CompareConfig {
  * Every issue of a comparison that the joint pre-flight finds (lib/search/joint-check.ts) for any of its specs,
  * with paths in the comparison's terms (`specs.1.luts`).
  */
-export function compareConfigIssues(c: CompareConfig): Issue[] {
+export async function compareConfigIssues(c: CompareConfig): Promise<Issue[]> {
   const seen = new Map<string, Issue>();
-  c.specs.forEach((spec, i) => {
-    for (const issue of jointConfigIssues(searchConfigFor(c, spec, c.strategies[0], c.seeds[0]), JOINT_OBJECTIVES)) {
+  for (const [i, spec] of c.specs.entries()) {
+    for (const issue of await jointConfigIssues(searchConfigFor(c, spec, c.strategies[0], c.seeds[0]), defaultJointObjectives(c.hardware.model), jointSpace)) {
       const p = issue.path.replace(/^hardware\.(luts|throughput|latencyMs)/, `specs.${i}.$1`).replace(/^objectives$/, 'objectives (of every method)');
       seen.set(`${p}\u0000${issue.message}`, { path: p, message: issue.message });
     }
-  });
+  }
   return [...seen.values()];
 }
 
 /**
  * Training rates measured by `npm run bench:train` on one thread of a 2-core machine (README, benchmarks):
  * net (a) on 28×28×1 images 2,424 img/s, net (b) on 32×32×3 images 446 img/s. Children of the lu2019 spaces
- * are mostly smaller, some deeper: the estimate spans 1× to 3× that time.
+ * reach up to ~135k parameters, several times net (a): measured here at 60–70 img/s on a machine loaded 11×
+ * over its cores, i.e. ~700 img/s idle. So the estimate spans the bench rate to a tenth of it.
  */
-export const BENCH_TRAIN_IMG_PER_S: Readonly<Record<CompareConfig['dataset'], number>> = { mnist: 2424, 'fashion-mnist': 2424, cifar10: 446 };
+export const BENCH_TRAIN_IMG_PER_S: Readonly<Record<string, number>> = { mnist: 2424, 'fashion-mnist': 2424, cifar10: 446 };
+/** Slowest children relative to the bench net (see {@link BENCH_TRAIN_IMG_PER_S}). */
+const SLOWEST_CHILD_FACTOR = 10;
 
 /** What a comparison will cost, before it starts: runs, trainings and a rough duration range. */
 export interface CompareEstimate {
@@ -96,26 +98,36 @@ export interface CompareEstimate {
   readonly trainings: number;
   readonly imagesPerTraining: number;
   readonly workers: number;
+  /** How much busier the machine is than its cores (1 = idle or less): other processes slow training down. */
+  readonly load: number;
   readonly minutes: readonly [number, number];
   readonly text: string;
 }
 
-/** A rough duration of a comparison from its size and the bench:train rates ({@link BENCH_TRAIN_IMG_PER_S}). */
-export function compareEstimate(c: CompareConfig, workers = c.workers ?? Math.max(1, os.availableParallelism())): CompareEstimate {
+/** A rough duration of a comparison from its size, the bench:train rates and the machine's current load. */
+export function compareEstimate(
+  c: CompareConfig,
+  workers = c.workers ?? Math.max(1, os.availableParallelism()),
+  load = Math.max(1, os.loadavg()[0] / os.availableParallelism()),
+): CompareEstimate {
   const runs = c.specs.length * c.methods.length * c.strategies.length * c.seeds.length;
   const trainings = runs * c.trained;
-  const split = DATASET_INFO[c.dataset].train - DEFAULT_VAL_SIZE;
+  const info = typeof c.dataset === 'string' ? DATASET_INFO[c.dataset] : null;
+  const split = info ? info.train - DEFAULT_VAL_SIZE : c.training.trainSubset || 10_000;
   // Validation is a forward pass only: about a third of a training step per image.
   const imagesPerTraining = (c.training.trainSubset === 0 ? split : Math.min(c.training.trainSubset, split)) * c.training.epochs + c.training.valSubset / 3;
-  const seconds = (trainings * imagesPerTraining) / (BENCH_TRAIN_IMG_PER_S[c.dataset] * workers);
-  const minutes: [number, number] = [seconds / 60, (3 * seconds) / 60];
+  const rate = BENCH_TRAIN_IMG_PER_S[typeof c.dataset === 'string' ? c.dataset : 'mnist'] ?? BENCH_TRAIN_IMG_PER_S.mnist;
+  const seconds = (trainings * imagesPerTraining * load) / (rate * Math.min(workers, os.availableParallelism()));
+  const minutes: [number, number] = [seconds / 60, (SLOWEST_CHILD_FACTOR * seconds) / 60];
   const n = (k: number, word: string, one = '', many = 's') => `${k} ${word}${k === 1 ? one : many}`;
-  const fmt = (m: number) => (m < 1 ? '< 1 min' : m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`);
+  const fmt = (m: number) => (m < 1 ? `${Math.max(1, Math.round(m * 60))} s` : m < 90 ? `${Math.round(m)} min` : `${(m / 60).toFixed(1)} h`);
   const text =
-    `${runs} runs (${n(c.specs.length, 'spec')} × ${n(c.methods.length, 'method')} × ${n(c.strategies.length, 'strateg', 'y', 'ies')} × ${n(c.seeds.length, 'seed')}) × ` +
+    `${n(runs, 'run')} (${n(c.specs.length, 'spec')} × ${n(c.methods.length, 'method')} × ${n(c.strategies.length, 'strateg', 'y', 'ies')} × ${n(c.seeds.length, 'seed')}) × ` +
     `${c.trained} trained children = ${trainings} trainings of ${Math.round(imagesPerTraining)} images; ` +
-    `estimated ${fmt(minutes[0])} to ${fmt(minutes[1])} on ${workers} worker${workers > 1 ? 's' : ''} (from bench:train's ${BENCH_TRAIN_IMG_PER_S[c.dataset]} img/s per thread on ${c.dataset}-sized images)`;
-  return { runs, trainings, imagesPerTraining, workers, minutes, text };
+    `estimated ${fmt(minutes[0])} to ${fmt(minutes[1])} on ${n(workers, 'worker')}` +
+    (load > 1.2 ? ` (the machine is busy: load ${load.toFixed(1)}× its cores)` : '') +
+    ` — from bench:train's ${rate} img/s per thread, to a tenth of it for the largest children`;
+  return { runs, trainings, imagesPerTraining, workers, load, minutes, text };
 }
 
 /** One row of the comparison table. */
@@ -127,7 +139,7 @@ function searchConfigFor(c: CompareConfig, spec: CompareConfig['specs'][number],
   return searchConfigSchema.parse({
     dataset: c.dataset,
     space: c.space,
-    hardware: { ...c.hardware, luts: spec.luts, throughput: spec.throughput, latencyMs: spec.latencyMs },
+    hardware: { ...c.hardware, ...Object.fromEntries(Object.entries(spec).filter(([k]) => k !== 'name')) },
     training: c.training,
     strategy: { name: strategy, options: c.strategyOptions[strategy] ?? {} },
     seed,
@@ -168,8 +180,8 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
               space,
               stages,
               constraints: jointConstraints(sc),
-              objectives: JOINT_OBJECTIVES,
-              hypervolume: jointHypervolumeSpec(JOINT_OBJECTIVES, sc),
+              objectives: defaultJointObjectives(c.hardware.model),
+              hypervolume: jointHypervolumeSpec(defaultJointObjectives(c.hardware.model), sc),
               strategy: sc.strategy,
               seed,
               trained: c.trained,

@@ -42,7 +42,6 @@ export async function hardwareMetricsOf(c: SearchConfig, space: SearchSpace): Pr
 const shape = (s: readonly number[]) => s.join('×');
 
 // The spec fields hardware/model.ts names differently from the search configuration.
-const SPEC_PATH: Record<string, string> = { lutBudget: 'luts', minThroughput: 'throughput', maxLatencyMs: 'latencyMs' };
 
 /**
  * Every issue of a validated joint configuration (`c` after the schema and, for a new run, the joint defaults),
@@ -60,10 +59,10 @@ export async function jointConfigIssues(c: SearchConfig, objectives: readonly Ob
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     specOk = false;
-    issues.push(...err.issues.map((i) => ({ ...i, path: i.path.replace(/^hardware\.(\w+)/, (_, k: string) => `hardware.${SPEC_PATH[k] ?? k}`) })));
+    issues.push(...err.issues);
   }
-  if (modelKnown && c.hardware.luts !== undefined && !countsLuts(model)) {
-    issues.push({ path: 'hardware.luts', message: `hardware model ${model} does not count LUTs (it counts DSPs and block RAM), so a LUT budget would be ignored; remove it` });
+  if (modelKnown && c.hardware.lutBudget !== undefined && !countsLuts(model)) {
+    issues.push({ path: 'hardware.lutBudget', message: `hardware model ${model} does not count LUTs (it counts DSPs and block RAM), so a LUT budget would be ignored; remove it` });
   }
 
   // The space must take the dataset's images. A custom dataset is read here (a bad directory is an issue now,

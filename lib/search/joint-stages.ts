@@ -29,15 +29,10 @@ export interface JointStages {
   close(): Promise<void>;
 }
 
-/** The hardware spec of a joint search configuration, as hardware/model.ts reads it. */
+/** The hardware spec of a joint search configuration: its hardware block without the model's name. */
 export function jointHardwareSpec(c: SearchConfig): HardwareSpecInput {
-  return {
-    device: c.hardware.device,
-    lutBudget: c.hardware.luts === undefined ? undefined : Math.floor(c.hardware.luts),
-    minThroughput: c.hardware.throughput,
-    maxLatencyMs: c.hardware.latencyMs,
-    clockMHz: c.hardware.clockMHz,
-  };
+  const { model: _model, ...spec } = c.hardware;
+  return spec;
 }
 
 /** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
@@ -64,7 +59,7 @@ export class PoolTrainingStage implements TrainingStage {
     };
     if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
     // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
-    const worker = (r as { worker?: WorkerInfo }).worker?.id ?? 'local';
+    const worker = ((outcome as { worker?: WorkerInfo }).worker ?? (r as { worker?: WorkerInfo }).worker)?.id ?? 'local';
     return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
   }
 }

@@ -4,7 +4,7 @@
  * dataset; journaled in a run directory, resumable, ending with summary.json and the trained models on disk.
  */
 import path from 'node:path';
-import { HwnasError } from '../errors.js';
+import { ConfigError, HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { presetSpace, shapedPresetSpace, type PresetName } from '../space/index.js';
 import { isCustomDataset } from '../train/datasets/custom.js';
@@ -15,8 +15,9 @@ import type { HypervolumeSpec, StudySummary } from '../study/summary.js';
 import { describeConstraint, describeViolations, isFeasible, totalViolation, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
 import type { SearchConfig } from '../config.js';
-import { createJointStages, type JointStages } from './joint-stages.js';
-import { assertJointConfig, hardwareMetrics } from './joint-check.js';
+import { hardwareModel, parseHardwareSpec, specConstraints } from '../../hardware/model.js';
+import { createJointStages, jointHardwareSpec, type JointStages } from './joint-stages.js';
+import { assertJointConfig, countsLuts } from './joint-check.js';
 import type { ProgressSinkFactory } from './progress.js';
 import { runStudy } from './run-study.js';
 
@@ -24,7 +25,7 @@ import { runStudy } from './run-study.js';
 export const DEFAULT_JOINT_BUDGET = { trials: 150, minutes: 12 } as const;
 
 /** Default spec of the main job on MNIST: 10,000 LUTs of a Cyclone IV and 10,000 images/s (about 45 % of the space fits). */
-export const DEFAULT_MNIST_SPEC = { luts: 10_000, throughput: 10_000 } as const;
+export const DEFAULT_MNIST_SPEC = { lutBudget: 10_000, minThroughput: 10_000 } as const;
 
 /** Default objectives of a joint search: accuracy ↑, throughput ↑, LUTs ↓ (specs are constraints on top). */
 export const JOINT_OBJECTIVES: readonly Objective[] = [
@@ -38,6 +39,8 @@ export const JOINT_OBJECTIVES: readonly Objective[] = [
  * (DSPs, BRAM, energy) accuracy ↑, throughput ↑ and energy efficiency (GOPS/W) ↑ — the co-exploration fronts.
  */
 export function defaultJointObjectives(model: string): readonly Objective[] {
+  // A measured CPU latency model (issue 14) counts no LUTs: accuracy ↑, latency ↓.
+  if (model === 'ort-cpu') return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'latencyMs', direction: 'minimize' }];
   if (model !== 'fnas-tiling' && model !== 'multi-fpga') return JOINT_OBJECTIVES;
   return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'throughput', direction: 'maximize' }, { metric: 'gopsPerW', direction: 'maximize' }];
 }
@@ -53,13 +56,13 @@ export function jointSpace(c: SearchConfig): SearchSpace {
   return presetSpace(name);
 }
 
-/** The constraints the hardware spec sets. */
+/**
+ * The constraints the hardware spec sets on what the model measures: the same function (hardware/spec.ts
+ * specConstraints) gives the hardware models their violations.
+ */
 export function jointConstraints(c: SearchConfig): Constraint[] {
-  const out: Constraint[] = [];
-  if (c.hardware.luts !== undefined) out.push({ metric: 'luts', max: c.hardware.luts });
-  if (c.hardware.throughput !== undefined) out.push({ metric: 'throughput', min: c.hardware.throughput });
-  if (c.hardware.latencyMs !== undefined) out.push({ metric: 'latencyMs', max: c.hardware.latencyMs });
-  return out;
+  const spec = parseHardwareSpec(jointHardwareSpec(c), 'hardware');
+  return specConstraints(spec, hardwareModel(c.hardware.model).metrics);
 }
 
 /**
@@ -70,8 +73,8 @@ export function jointConstraints(c: SearchConfig): Constraint[] {
 export function jointHypervolumeSpec(objectives: readonly Objective[], c: SearchConfig): HypervolumeSpec | null {
   const names = objectives.map((o) => o.metric).join(',');
   if (names !== 'accuracy,throughput,luts') return null;
-  const thr = c.hardware.throughput ?? 100;
-  const luts = c.hardware.luts ?? 100_000;
+  const thr = c.hardware.minThroughput ?? 100;
+  const luts = c.hardware.lutBudget ?? 100_000;
   return { ideal: [-1, -10 * thr, 0], nadir: [0, -thr, luts], reference: [1, 1, 1] };
 }
 
@@ -97,9 +100,9 @@ export interface JointRunOptions {
 export function withJointDefaults(c: SearchConfig): SearchConfig {
   const budget = c.budget.trials === undefined && c.budget.minutes === undefined ? DEFAULT_JOINT_BUDGET : c.budget;
   // The default spec is a LUT budget and a throughput: a model that does not count LUTs gets the throughput only.
-  const defaultSpec = hardwareMetrics(c.hardware.model).includes('luts') ? DEFAULT_MNIST_SPEC : { throughput: DEFAULT_MNIST_SPEC.throughput };
+  const defaultSpec = countsLuts(c.hardware.model) ? DEFAULT_MNIST_SPEC : { minThroughput: DEFAULT_MNIST_SPEC.minThroughput };
   const hardware =
-    c.hardware.luts === undefined && c.hardware.throughput === undefined && c.hardware.latencyMs === undefined && c.dataset !== 'cifar10'
+    c.hardware.lutBudget === undefined && c.hardware.minThroughput === undefined && c.hardware.maxLatencyMs === undefined && c.dataset !== 'cifar10'
       ? { ...c.hardware, ...defaultSpec }
       : c.hardware;
   return { ...c, budget: { ...budget }, hardware };
@@ -110,9 +113,13 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
   const c0 = o.resume ? config : withJointDefaults(config);
   const out = c0.out!;
   // Pre-flight, part 1: what the space, dataset, model, objectives and training options say together.
-  if (!o.resume) assertJointConfig(c0, c0.objectives ?? defaultJointObjectives(c0.hardware.model));
+  if (!o.resume) await assertJointConfig(c0, c0.objectives ?? defaultJointObjectives(c0.hardware.model), jointSpace);
   // Your own dataset is recorded with its absolute path and digest; on resume it must still match them.
   const c: SearchConfig = { ...c0, dataset: resolveDatasetRef(c0.dataset) };
+  if (isCustomDataset(c.dataset) && c.executor?.kind === 'redis') {
+    // Also on resume, where the executor may change: remote workers cannot read a local directory.
+    throw new ConfigError([{ path: 'executor.kind', message: 'your own dataset trains on local workers only (remote workers cannot read its directory); leave out --redis' }], 'hwnas search: bad arguments');
+  }
   const space = jointSpace(c);
   const stages = await (o.stages ?? createJointStages)(c, space, out);
   // The spec is checked before the run directory is even created: an impossible spec leaves nothing behind.
@@ -138,7 +145,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
         seed: c.seed,
         meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
         // Fast exploration (strategies that search hardware genes): stage 1 alone, no training.
-        precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations })),
+        precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })),
       },
       evaluator: (study) => {
         const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency });

@@ -55,7 +55,7 @@ describe('hwnas search (CLI)', () => {
     expect(r.code).toBe(0);
     const c = parseSearchConfig(JSON.parse(r.out));
     expect(c.dataset).toBe('mnist');
-    expect(c.hardware.luts).toBeGreaterThan(0);
+    expect(c.hardware.lutBudget).toBeGreaterThan(0);
     expect(c.budget.trials).toBeGreaterThan(0);
   });
 

@@ -34,7 +34,7 @@ describe('separate-search baselines', () => {
   it('hwnas compare runs joint search and every baseline with the same trained budget and writes the table', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'hwnas-compare-'));
     const c = parseCompareConfig({
-      specs: [{ name: 'tight', luts: 3000, throughput: 2000 }],
+      specs: [{ name: 'tight', lutBudget: 3000, minThroughput: 2000 }],
       strategies: ['random'],
       strategyOptions: { random: { batchSize: 2 } },
       trained: 2,
