@@ -151,7 +151,15 @@ export const customDeviceSchema = z
   .strict();
 
 /** A device reference in a config: a catalog name (or board alias) or a custom device object. */
-export const deviceRefSchema = z.union([z.string().min(1, 'device name must be non-empty'), customDeviceSchema]);
+/** A catalog device by name or alias (any case): a closed set, so a typo is caught where the config is read. */
+export const deviceNameSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  z.string().refine((v) => Object.hasOwn(DEVICES, v) || Object.hasOwn(ALIASES, v), {
+    error: (iss) => `unknown device ${JSON.stringify(iss.input)}; known: ${DEVICE_NAMES.join(', ')} (aliases: ${Object.keys(ALIASES).join(', ')}), or describe a custom device { name, luts, ffs, dsps, bramBlocks, bramBlockBits, … }`,
+  }),
+);
+
+export const deviceRefSchema = z.union([deviceNameSchema, customDeviceSchema], { error: 'must be a catalog device name or a custom device object { name, luts, ffs, dsps, bramBlocks, bramBlockBits, … }' });
 
 /** Input form of a device reference. */
 export type DeviceRef = z.input<typeof deviceRefSchema>;

@@ -418,6 +418,9 @@ export const HARDWARE_MODELS = {
 /** Names of the hardware models. */
 export type HardwareModelName = keyof typeof HARDWARE_MODELS;
 
+/** The model used when none is named: the LUT pipeline of Lu et al. 2019. */
+export const DEFAULT_HARDWARE_MODEL: HardwareModelName = 'lu2019-pipeline';
+
 /** All model names. */
 export const HARDWARE_MODEL_NAMES = Object.keys(HARDWARE_MODELS) as HardwareModelName[];
 
@@ -433,7 +436,7 @@ export function evaluateGenome(
   space: SearchSpace,
   genome: Genome,
   spec: HardwareSpec,
-  model: HardwareModelName = 'lu2019-pipeline',
+  model: HardwareModelName = DEFAULT_HARDWARE_MODEL,
   options: EvaluateOptions = {},
 ): HardwareReport {
   const issues = space.validate(genome);
@@ -446,7 +449,7 @@ export function evaluateBatch(
   space: SearchSpace,
   genomes: readonly Genome[],
   spec: HardwareSpec,
-  model: HardwareModelName = 'lu2019-pipeline',
+  model: HardwareModelName = DEFAULT_HARDWARE_MODEL,
   options: EvaluateOptions = {},
 ): HardwareReport[] {
   const m = hardwareModel(model);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { SearchSpace, type SpaceDeclaration } from '../lib/space/search-space.js';
 import type { Genome } from '../lib/space/genome.js';
 import { parseOrThrow } from '../lib/validate.js';
-import { evaluateBatch, HARDWARE_MODEL_NAMES, parseHardwareSpec, type HardwareModelName, type HardwareReport } from './model.js';
+import { DEFAULT_HARDWARE_MODEL, evaluateBatch, HARDWARE_MODEL_NAMES, parseHardwareSpec, type HardwareModelName, type HardwareReport } from './model.js';
 
 /** What the task receives. */
 export interface HardwareTaskPayload {
@@ -42,5 +42,5 @@ export function runHardwareTask(payload: unknown): HardwareReport[] {
     spaces.set(key, space);
   }
   const spec = parseHardwareSpec(p.spec);
-  return evaluateBatch(space, p.genomes, spec, p.model ?? 'lu2019-pipeline', { detail: p.detail });
+  return evaluateBatch(space, p.genomes, spec, p.model ?? DEFAULT_HARDWARE_MODEL, { detail: p.detail });
 }

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, type Issue } from './errors.js';
 import { zodIssues } from './validate.js';
+import { TRAINING_BACKENDS, TRAINING_DEFAULTS } from './train/defaults.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../strategies/registry.js';
 import { PROBLEM_NAMES } from '../problems/index.js';
 import { deviceRefSchema } from '../hardware/device.js';
-import { HARDWARE_MODEL_NAMES, hardwareSpecSchema, type HardwareModelName } from '../hardware/model.js';
+import { DEFAULT_HARDWARE_MODEL, HARDWARE_MODEL_NAMES, hardwareSpecSchema, type HardwareModelName } from '../hardware/model.js';
 import { redisExecutorConfigSchema } from './eval/redis/options.js';
 import { datasetRefSchema } from './train/datasets/registry.js';
 
@@ -24,8 +25,6 @@ const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })
   .strict();
 
-/** The hardware model a joint search uses when none is named: the LUT pipeline of Lu et al. 2019. */
-export const DEFAULT_HARDWARE_MODEL: HardwareModelName = 'lu2019-pipeline';
 
 /**
  * The hardware block of a search: the one hardware spec schema (hardware/spec.ts: device, budgets,
@@ -41,17 +40,16 @@ export const hardwareConfigSchema = hardwareSpecSchema.extend({
 /** Proxy training of each feasible child. */
 export const trainingConfigSchema = z
   .object({
-    epochs: z.number().int().min(1).default(2),
+    epochs: z.number().int().min(1).default(TRAINING_DEFAULTS.epochs),
     /** Training images used (a seeded subset of the training split; 0 = all). */
     trainSubset: z.number().int().min(0).default(10000),
     /** Validation images (carved from the training set by seed). */
     valSubset: z.number().int().min(100).default(1000),
-    batchSize: z.number().int().min(1).max(4096).default(64),
-    learningRate: z.number().positive().max(10).default(0.002),
-    // Off by default: BatchNorm training runs on generic tfjs ops, several times slower than the fused conv path.
-    batchNorm: z.boolean().default(false),
+    batchSize: z.number().int().min(1).max(4096).default(TRAINING_DEFAULTS.batchSize),
+    learningRate: z.number().positive().max(10).default(TRAINING_DEFAULTS.learningRate),
+    batchNorm: z.boolean().default(TRAINING_DEFAULTS.batchNorm),
     /** Training backend: auto (tfjs-node if installed, else wasm); `cpu` only when asked by name. */
-    backend: z.enum(['auto', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(TRAINING_BACKENDS).default(TRAINING_DEFAULTS.backend),
   })
   .strict();
 

@@ -42,8 +42,3 @@ export class WorkerError extends HwnasError {
     this.name = 'WorkerError';
   }
 }
-
-/** Throws a ConfigError when `issues` is not empty. */
-export function throwIfIssues(issues: readonly Issue[], context?: string): void {
-  if (issues.length > 0) throw new ConfigError(issues, context);
-}

@@ -19,16 +19,3 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
   if (!r.success) throw new ConfigError(zodIssues(r.error, prefix), context ?? `invalid ${prefix || 'input'}`);
   return r.data;
 }
-
-/** Like {@link parseOrThrow} but returns the issues instead of throwing (to gather several inputs' issues). */
-export function parseCollect<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  prefix: string,
-  issues: Issue[],
-): z.output<S> | undefined {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  issues.push(...zodIssues(r.error, prefix));
-  return undefined;
-}

@@ -7,13 +7,22 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, HwnasError } from '../errors.js';
-import { PRESET_NAMES, type PresetName } from '../space/presets/index.js';
+import { PRESET_NAMES, presetSpace, type PresetName } from '../space/presets/index.js';
+import { decodeNb201 } from '../space/decode.js';
+import { hasHardwareGenes } from '../space/decode-hardware.js';
+import type { SearchSpace } from '../space/search-space.js';
+import type { Genome } from '../space/genome.js';
 import {
   ARCHITECTURE_NAMES, isArchitectureName, networkOfGenome, referenceArchitecture, type PresetBits,
 } from '../../hardware/architectures.js';
-import { HARDWARE_MODEL_NAMES, hardwareModel, parseHardwareSpec, type HardwareModelName, type HardwareReport } from '../../hardware/model.js';
+import { DEFAULT_HARDWARE_MODEL, HARDWARE_MODEL_NAMES, evaluateGenome, hardwareModel, parseHardwareSpec, type HardwareModelName, type HardwareReport } from '../../hardware/model.js';
 import type { HwNetwork, Word } from '../../hardware/network.js';
 import { FlagReader } from './flags.js';
+import { formatAsicReport } from './map-asic.js';
+import { resolveAccelerator } from '../../hardware/asic/accelerator.js';
+import { nb201Network } from '../../hardware/nb201-network.js';
+import { NB201_ARCH_PREFIX } from '../space/nb201-network.js';
+import { BITS8 } from '../../hardware/architectures.js';
 
 interface MapFlags {
   arch?: string;
@@ -29,12 +38,25 @@ interface MapFlags {
   bits?: string;
   objective?: string;
   frontier?: string;
+  batch?: string;
+  energyNj?: string;
+  areaUm2?: string;
   json?: boolean;
+}
+
+/** The space and genome of an `--arch` file whose space carries hardware genes (already validated by loadArchitecture). */
+function genomeWithHardware(arg: string): { space: SearchSpace; genome: Genome } | undefined {
+  if (isArchitectureName(arg) || arg.startsWith(NB201_ARCH_PREFIX)) return undefined;
+  const o = JSON.parse(readFileSync(arg, 'utf8')) as { space: PresetName; genome: Genome };
+  const space = presetSpace(o.space);
+  return hasHardwareGenes(space) ? { space, genome: o.genome } : undefined;
 }
 
 /** Reads `--arch`: a reference architecture name, or a JSON file `{space, genome}`. */
 export function loadArchitecture(arg: string, bits: PresetBits | undefined, r: FlagReader): HwNetwork | undefined {
   if (isArchitectureName(arg)) return referenceArchitecture(arg, bits);
+  // A NAS-Bench-201 cell in the benchmark's own notation: its whole CIFAR network.
+  if (arg.startsWith(NB201_ARCH_PREFIX)) return nb201Network(arg, bits ?? BITS8);
   let text: string;
   try {
     text = readFileSync(arg, 'utf8');
@@ -58,7 +80,14 @@ export function loadArchitecture(arg: string, bits: PresetBits | undefined, r: F
     r.add('--arch', `space must be one of ${PRESET_NAMES.join(', ')}; got ${JSON.stringify(o.space)}`);
     return undefined;
   }
-  if (bits) r.add('--bits', 'applies to reference architectures only; a genome carries its own bit widths');
+  if (o.space === 'nb201') {
+    // A genome of the nb201 space: its cell's whole CIFAR network.
+    const space = presetSpace('nb201');
+    const issues = space.validate(o.genome);
+    if (issues.length > 0) throw new ConfigError(issues, 'genome does not fit space "nb201"');
+    return nb201Network(decodeNb201(space, o.genome as Genome), bits ?? BITS8);
+  }
+  if (bits) r.add('--bits', 'applies to reference architectures and nb201 cells only; a genome carries its own bit widths');
   return networkOfGenome(o.space as PresetName, o.genome as Record<string, never>, arg);
 }
 
@@ -105,6 +134,13 @@ export function formatReport(net: HwNetwork, r: HardwareReport, frontierRows: nu
       [[r.throughputImgPerS, r.cycles, r.latencyMs, r.luts ?? 'n/a', r.dsps, r.bramBits]],
     ),
   );
+  if (r.energy) {
+    const e = r.energy;
+    out.push(
+      `energy per image ${fmt(e.energyMj)} mJ (MACs ${fmt(e.macMj)}, on-chip ${fmt(e.onChipMj)}, off-chip ${fmt(e.offChipMj)}, static ${fmt(e.staticMj)}), ` +
+        `power ${fmt(e.powerW)} W, ${fmt(e.gops)} GOP/s, ${fmt(e.gopsPerW)} GOPS/W (hardware/README.md: Energy)`,
+    );
+  }
   const v = Object.entries(r.violations).map(([k, x]) => `${k} ${x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
   if (v.length) out.push(`constraints (normalised excess, ≤ 0 met): ${v.join(', ')}`);
   if (r.stages) {
@@ -140,9 +176,9 @@ export function register(program: Command): void {
     .command('map')
     .description('map one architecture onto an FPGA: chosen mapping, per-layer resources and the frontier')
     .requiredOption('--arch <preset|file>', `reference architecture (${ARCHITECTURE_NAMES.join(', ')}) or a JSON file {"space", "genome"}`)
-    .option('--device <name>', 'FPGA (catalog name or board alias)', 'ep4ce115')
+    .option('--device <name>', 'FPGA (catalog name or board alias); with --model asic the accelerator (eyeriss, nvdla-small, shidiannao)', 'ep4ce115')
     .option('--devices <a,b,…>', 'FPGAs of a multi-fpga partition, in pipeline order')
-    .option('--model <name>', `hardware model (${HARDWARE_MODEL_NAMES.join(', ')})`, 'lu2019-pipeline')
+    .option('--model <name>', `hardware model (${HARDWARE_MODEL_NAMES.join(', ')})`, DEFAULT_HARDWARE_MODEL)
     .option('--luts <n>', 'LUT budget')
     .option('--dsps <n>', 'DSP budget')
     .option('--throughput <img/s>', 'minimum throughput, images per second')
@@ -152,11 +188,22 @@ export function register(program: Command): void {
     .option('--objective <which>', 'lu2019-pipeline: max-throughput or min-luts (default: min-luts when --throughput is given)')
     .option('--bits <n|float>', 'weight/activation width for reference architectures (default 8)')
     .option('--frontier <rows>', 'frontier rows to print', '15')
+    .option('--batch <n>', 'asic: images per run (default 1)')
+    .option('--energy-nj <nJ>', 'asic: energy bound per run, nJ')
+    .option('--area-um2 <µm²>', 'asic: area bound, µm²')
     .option('--json', 'print the report as JSON')
-    .action((flags: MapFlags) => {
+    .action((flags: MapFlags, cmd: Command) => {
       const r = new FlagReader();
       const model = r.oneOf('model', flags.model, HARDWARE_MODEL_NAMES) as HardwareModelName | undefined;
       const spec: Record<string, unknown> = { device: flags.device };
+      if (model === 'asic') {
+        // --device names the accelerator (eyeriss, nvdla-small, shidiannao) for the asic model.
+        spec.device = 'ep4ce115';
+        spec.accelerator = cmd.getOptionValueSource('device') === 'default' ? 'eyeriss' : flags.device;
+      }
+      if (flags.batch !== undefined) spec.batch = r.int('batch', flags.batch, 1, 4096);
+      if (flags.energyNj !== undefined) spec.maxEnergyNj = r.positive('energy-nj', flags.energyNj);
+      if (flags.areaUm2 !== undefined) spec.maxAreaUm2 = r.positive('area-um2', flags.areaUm2);
       if (flags.devices !== undefined) spec.devices = flags.devices.split(',').map((s) => s.trim()).filter(Boolean);
       if (flags.luts !== undefined) spec.lutBudget = r.int('luts', flags.luts, 1);
       if (flags.dsps !== undefined) spec.dspBudget = r.int('dsps', flags.dsps, 0);
@@ -183,18 +230,32 @@ export function register(program: Command): void {
         if (!(e instanceof ConfigError)) throw e;
         const flag: Record<string, string> = {
           'spec.device': '--device', 'spec.lutBudget': '--luts', 'spec.dspBudget': '--dsps', 'spec.minThroughput': '--throughput',
-          'spec.maxLatencyMs': '--latency-ms', 'spec.clockMHz': '--clock',
+          'spec.maxLatencyMs': '--latency-ms', 'spec.clockMHz': '--clock', 'spec.accelerator': '--device',
         };
         r.issues.push(...e.issues.map((i) => ({ path: flag[i.path] ?? i.path.replace(/^spec\.devices/, '--devices'), message: i.message })));
+      }
+      if (model === 'asic') {
+        try {
+          resolveAccelerator(spec.accelerator as string, '--device');
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          r.issues.push(...e.issues);
+        }
       }
       if (r.issues.length > 0 || !parsed) throw new ConfigError(r.issues, 'hwnas map: bad arguments');
       let report: HardwareReport;
       try {
-        report = hardwareModel(model!).evaluateNetwork(net!, parsed, { detail: true });
+        // A genome with hardware genes (coexplore-*) is evaluated with its own design, not re-mapped.
+        const own = genomeWithHardware(flags.arch!);
+        report = own
+          ? evaluateGenome(own.space, own.genome, parsed, model!, { detail: true })
+          : hardwareModel(model!).evaluateNetwork(net!, parsed, { detail: true });
       } catch (e) {
         if (e instanceof HwnasError && e.code === 'HW_BITS_RANGE') throw new ConfigError([{ path: '--bits', message: e.message }], 'hwnas map: bad arguments');
         throw e;
       }
-      process.stdout.write(flags.json ? JSON.stringify({ architecture: net!.name, ...report }) + '\n' : formatReport(net!, report, rows));
+      process.stdout.write(
+        flags.json ? JSON.stringify({ architecture: net!.name, ...report }) + '\n' : report.asic ? formatAsicReport(net!, report, table) : formatReport(net!, report, rows),
+      );
     });
 }

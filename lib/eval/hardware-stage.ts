@@ -6,7 +6,7 @@ import type { HardwareOutcome, HardwareStage } from './two-stage.js';
 import type { TaskExecutor } from './executor.js';
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { evaluateBatch, parseHardwareSpec, reportMetrics, type HardwareModelName, type HardwareReport, type HardwareSpecInput } from '../../hardware/model.js';
+import { DEFAULT_HARDWARE_MODEL, evaluateBatch, parseHardwareSpec, reportMetrics, type HardwareModelName, type HardwareReport, type HardwareSpecInput } from '../../hardware/model.js';
 import type { HardwareTaskPayload } from '../../hardware/task.js';
 
 /** The outcome the two-stage evaluator keeps for a report. */
@@ -41,7 +41,7 @@ export class ModelHardwareStage implements HardwareStage {
   }
 
   async evaluate(genomes: readonly Genome[], signal?: AbortSignal): Promise<HardwareOutcome[]> {
-    const model = this.o.model ?? 'lu2019-pipeline';
+    const model = this.o.model ?? DEFAULT_HARDWARE_MODEL;
     const pool = this.o.pool;
     if (!pool || genomes.length < (this.o.minPoolBatch ?? 64)) {
       return evaluateBatch(this.o.space, genomes, this.spec, model).map(toHardwareOutcome);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ConfigError, HwnasError } from '../errors.js';
 import { TrainingError } from './failure.js';
+import { TRAINING_BACKENDS, TRAINING_DEFAULTS } from './defaults.js';
 import { Rng } from '../rng.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
@@ -24,7 +25,7 @@ export interface TrainRequest {
   readonly genome: Genome;
   /** A built-in dataset's name or a custom dataset (datasets/custom.ts). */
   readonly dataset: DatasetRef;
-  /** Epochs over the training subset (default 1). */
+  /** Epochs over the training subset (default: TRAINING_DEFAULTS, defaults.ts). */
   readonly epochs?: number;
   /** Training images (default: the whole train split). */
   readonly trainSubset?: number;
@@ -73,18 +74,18 @@ const requestSchema = z.object({
   space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.looseObject({ family: z.string() }) }),
   genome: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   dataset: datasetRefSchema,
-  epochs: z.number().int().min(1).max(1000).default(1),
+  epochs: z.number().int().min(1).max(1000).default(TRAINING_DEFAULTS.epochs),
   trainSubset: z.number().int().min(1).optional(),
   valSubset: z.number().int().min(1).optional(),
   evaluateTest: z.boolean().default(false),
   testSubset: z.number().int().min(1).optional(),
   valSize: z.number().int().min(1).optional(),
-  batchSize: z.number().int().min(1).max(4096).default(64),
-  learningRate: z.number().positive().max(10).default(1e-3),
+  batchSize: z.number().int().min(1).max(4096).default(TRAINING_DEFAULTS.batchSize),
+  learningRate: z.number().positive().max(10).default(TRAINING_DEFAULTS.learningRate),
   seed: seedSchema.default(0),
   splitSeed: seedSchema.default(0),
-  batchNorm: z.boolean().default(false),
-  backend: z.enum(['auto', 'tfjs-node', 'wasm', 'cpu']).default('auto'),
+  batchNorm: z.boolean().default(TRAINING_DEFAULTS.batchNorm),
+  backend: z.enum(TRAINING_BACKENDS).default(TRAINING_DEFAULTS.backend),
   threads: z.number().int().min(1).max(256).optional(),
   returnWeights: z.boolean().default(false),
 });

@@ -130,3 +130,19 @@ describe('own problems from the CLI (the README examples)', () => {
     expect(fs.existsSync(path.join(dir, 'bad'))).toBe(false);
   });
 });
+
+describe('a device given inline (the README example)', () => {
+  it('examples/custom-device.json runs as written: the joint search maps onto the described board', () => {
+    const out = path.join(tmp(), 'run');
+    const r = run(['search', '--config', 'examples/custom-device.json', '--out', out, '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const s = summaryOf(out);
+    expect(s.trials).toBe(20);
+    const journal = fs.readFileSync(path.join(out, 'journal.jsonl'), 'utf8').split('\n')[0];
+    expect(JSON.parse(journal).study.meta.config.hardware.device).toMatchObject({ name: 'my-board', luts: 20000, clockMHz: 150 });
+    // Every finished design was mapped against the board's budget (12,000 of its 20,000 LUTs).
+    for (const p of s.pareto) expect(p.metrics.luts).toBeLessThanOrEqual(12000);
+    expect(r.out).toMatch(/best feasible designs/);
+  });
+});
