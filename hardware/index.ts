@@ -12,6 +12,9 @@ export {
   type MultiFpgaOptions, type Partition, type PartitionProblem, type Segment,
 } from './multi-fpga.js';
 export * from './model.js';
+/** The genome's own hardware (co-exploration designs) and the FPGA energy model. */
+export { evaluateDesign, PORT_WORD_BITS, type DesignItem, type DesignLayer, type DesignResult, type DesignContext } from './design-model.js';
+export { imageEnergy, macEnergyPj, bramWordPj, dramWordPj, staticPowerW, HOROWITZ_45NM, FPGA_GAP, STATIC_POWER_W, type EnergyLayer, type EnergyReport } from './fpga-energy.js';
 export * from './architectures.js';
 export { runHardwareTask, type HardwareTaskPayload } from './task.js';
 /** ASIC dataflow templates, the `asic` model and heterogeneous sub-accelerators (`hardware.asic.layerCost`, …). */

@@ -19,6 +19,7 @@ interface ExportFlags {
   logitTolerance?: string;
   checker?: boolean;
   json?: boolean;
+  task?: string;
 }
 
 function pct(v: number | undefined): string {
@@ -52,6 +53,7 @@ export function register(program: Command): void {
     .option('--test-images <n>', 'verify on this many test images (default: the whole test set)')
     .option('--logit-tolerance <x>', `largest allowed logit difference on any image, relative to 1 + max |logit| (default ${DEFAULT_VERIFY.logitTolerance}); see lib/onnx/verify.ts`)
     .option('--no-checker', 'do not run the ONNX checker (python3-onnx) even if installed')
+    .option('--task <name>', 'a NASAIC run: the task whose network to export (t1, t2)')
     .option('--json', 'one JSON line per exported model on stdout')
     .action(async (flags: ExportFlags) => {
       const r = new FlagReader();
@@ -73,12 +75,15 @@ export function register(program: Command): void {
           ...(testImages !== undefined ? { testImages } : {}),
           ...(logitTolerance !== undefined ? { verify: { logitTolerance } } : {}),
           checker: flags.checker !== false,
+          ...(flags.task !== undefined ? { task: flags.task } : {}),
           log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
       } catch (err) {
         // Bad input names the flag it came from: exit code 2, nothing written.
-        if (err instanceof HwnasError && err.code.startsWith('INPUT_')) {
-          const runLevel = ['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE', 'INPUT_UNSUPPORTED_SPACE'].includes(err.code);
+        // A damaged or empty journal is bad input too: the --run given is not a usable run.
+        const journal = ['JOURNAL_CORRUPT', 'JOURNAL_VERSION', 'RUN_EMPTY'];
+        if (err instanceof HwnasError && (err.code.startsWith('INPUT_') || journal.includes(err.code))) {
+          const runLevel = ['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE', 'INPUT_UNSUPPORTED_SPACE', ...journal].includes(err.code);
           const where = err.code === 'INPUT_OUT' ? '--out' : select.kind === 'trial' && !runLevel ? '--trial' : '--run';
           throw new ConfigError([{ path: where, message: err.message }], 'hwnas export: bad arguments');
         }

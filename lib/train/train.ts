@@ -4,98 +4,25 @@
  * (and optionally test) accuracy. Runs in-process or as the pool task `train` (task.ts); JSON in, plain data out.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
 import { ConfigError, HwnasError } from '../errors.js';
 import { TrainingError } from './failure.js';
-import { TRAINING_BACKENDS, TRAINING_DEFAULTS } from './defaults.js';
+import { trainRequestSchema, type ParsedTrainRequest, type TrainRequest, type TrainResult } from './request.js';
 import { Rng } from '../rng.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
 import { parseOrThrow } from '../validate.js';
 import { initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { QuantizedCnn, type TrainedModel } from './build-model.js';
-import { datasetRefSchema, loadDataset, toFloat, type Dataset, type DatasetRef } from './datasets/registry.js';
+import { loadDataset, toFloat, type Dataset, type DatasetRef } from './datasets/registry.js';
 import { StepKeeper } from './ops.js';
 
 export { TrainingError, type TrainFailureReason } from './failure.js';
 
-/** What to train and how. JSON-serialisable (it is the pool task's payload). */
-export interface TrainRequest {
-  readonly space: SpaceDeclaration;
-  readonly genome: Genome;
-  /** A built-in dataset's name or a custom dataset (datasets/custom.ts). */
-  readonly dataset: DatasetRef;
-  /** Epochs over the training subset (default: TRAINING_DEFAULTS, defaults.ts). */
-  readonly epochs?: number;
-  /** Training images (default: the whole train split). */
-  readonly trainSubset?: number;
-  /** Validation images (default: the whole val split). */
-  readonly valSubset?: number;
-  /** Also measure test accuracy (default false), on `testSubset` images (default all). */
-  readonly evaluateTest?: boolean;
-  readonly testSubset?: number;
-  /** Validation images carved from the training set (default 5000). */
-  readonly valSize?: number;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Seed of the initial weights and the batch order. */
-  readonly seed?: number | string;
-  /** Seed of the train/val partition (default 0: the same validation set for every trial). */
-  readonly splitSeed?: number | string;
-  readonly batchNorm?: boolean;
-  readonly backend?: BackendChoice;
-  /** wasm threads (default: see backend.ts). */
-  readonly threads?: number;
-  /** Return the trained weights (for export). */
-  readonly returnWeights?: boolean;
-}
-
-/** What a training measured. */
-export interface TrainResult {
-  readonly valAccuracy: number;
-  readonly testAccuracy?: number;
-  /** Mean training loss of the last epoch, and of every epoch. */
-  readonly trainLoss: number;
-  readonly trainLossHistory: number[];
-  readonly epochs: number;
-  readonly trainImages: number;
-  readonly valImages: number;
-  readonly parameters: number;
-  readonly backend: BackendInfo;
-  /** Training throughput (images per second of optimisation steps, data preparation included). */
-  readonly imagesPerSecond: number;
-  /** Wall time of the whole call, in ms. */
-  readonly durationMs: number;
-  readonly weights?: TrainedModel;
-}
-
-const seedSchema = z.union([z.number(), z.string()]);
-const requestSchema = z.object({
-  space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.looseObject({ family: z.string() }) }),
-  genome: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
-  dataset: datasetRefSchema,
-  epochs: z.number().int().min(1).max(1000).default(TRAINING_DEFAULTS.epochs),
-  trainSubset: z.number().int().min(1).optional(),
-  valSubset: z.number().int().min(1).optional(),
-  evaluateTest: z.boolean().default(false),
-  testSubset: z.number().int().min(1).optional(),
-  valSize: z.number().int().min(1).optional(),
-  batchSize: z.number().int().min(1).max(4096).default(TRAINING_DEFAULTS.batchSize),
-  learningRate: z.number().positive().max(10).default(TRAINING_DEFAULTS.learningRate),
-  seed: seedSchema.default(0),
-  splitSeed: seedSchema.default(0),
-  batchNorm: z.boolean().default(TRAINING_DEFAULTS.batchNorm),
-  backend: z.enum(TRAINING_BACKENDS).default(TRAINING_DEFAULTS.backend),
-  threads: z.number().int().min(1).max(256).optional(),
-  returnWeights: z.boolean().default(false),
-});
-
-/** A validated request with defaults filled in. */
-export type ParsedTrainRequest = z.output<typeof requestSchema>;
+export type { ParsedTrainRequest, TrainRequest, TrainResult } from './request.js';
 
 /** Validates a request (every issue, with its path) and the genome against its space. */
 export function parseTrainRequest(input: unknown): { request: ParsedTrainRequest; space: SearchSpace } {
-  const request = parseOrThrow(requestSchema, input, 'train', 'invalid training request');
+  const request = parseOrThrow(trainRequestSchema, input, 'train', 'invalid training request');
   const space = new SearchSpace(request.space as unknown as SpaceDeclaration);
   const issues = space.validate(request.genome);
   if (issues.length > 0) throw new ConfigError(issues, 'genome does not fit its space');

@@ -11,6 +11,7 @@ import type { NasaicConfig } from './config.js';
 import { nasaicTrainingPool, runNasaicSearch } from './run.js';
 import { runSuccessive } from './successive.js';
 import fs from 'node:fs';
+import type { TrainingStage } from '../../eval/two-stage.js';
 
 /** The paper's ratios, NASAIC against successive [abstract: arXiv 2002.04116]. */
 export const NASAIC_PAPER = { latencyChange: -0.1777, energyRatio: 2.49, areaRatio: 2.32, accuracyLossPt: 0.76 } as const;
@@ -34,19 +35,23 @@ export interface NasaicCompareRow {
 }
 
 /** Runs every seed of both methods on one shared pool; writes `results.json` and `table.md` under `c.out`. */
-export async function runNasaicCompare(c: NasaicConfig, progress?: ProgressSinkFactory, signal?: AbortSignal): Promise<NasaicCompareRow[]> {
-  const pool = nasaicTrainingPool(c);
+export async function runNasaicCompare(
+  c: NasaicConfig,
+  o: { readonly progress?: ProgressSinkFactory; readonly signal?: AbortSignal; readonly training?: TrainingStage } = {},
+): Promise<NasaicCompareRow[]> {
+  const { progress, signal, training } = o;
+  const pool = training ? undefined : nasaicTrainingPool(c);
   const rows: NasaicCompareRow[] = [];
   try {
     for (const seed of c.seeds) {
-      const n = await runNasaicSearch(c, { seed, out: path.join(c.out, `nasaic-s${seed}`), pool, progress, signal });
+      const n = await runNasaicSearch(c, { seed, out: path.join(c.out, `nasaic-s${seed}`), pool, progress, signal, training });
       const b = n.best;
       rows.push({
         method: 'nasaic', seed, found: b !== null, meetsSpecs: b !== null,
         ...(b ? { t1Accuracy: b.metrics['t1.accuracy'], t2Accuracy: b.metrics['t2.accuracy'], weightedAccuracy: b.metrics.accuracy, latencyMs: b.metrics.latencyMs, energyNj: b.metrics.energyNj, areaUm2: b.metrics.areaUm2, design: String(b.extra?.design ?? '') } : {}),
         trials: n.trials.length, trained: n.trained, wallS: n.wallMs / 1000,
       });
-      const s = await runSuccessive(c, { seed, out: path.join(c.out, `successive-s${seed}`), pool, progress, signal });
+      const s = await runSuccessive(c, { seed, out: path.join(c.out, `successive-s${seed}`), pool, progress, signal, training });
       const f = s.final;
       rows.push({
         method: 'successive', seed, found: f !== null, meetsSpecs: f?.meetsSpecs ?? false,
@@ -55,7 +60,7 @@ export async function runNasaicCompare(c: NasaicConfig, progress?: ProgressSinkF
       });
     }
   } finally {
-    await pool.pool.close();
+    await pool?.pool.close();
   }
   fs.mkdirSync(c.out, { recursive: true });
   writeJsonAtomic(path.join(c.out, 'results.json'), { config: c, rows, ratios: nasaicRatios(rows), paper: NASAIC_PAPER });

@@ -37,7 +37,15 @@ export const nasaicRewardSchema = z
 export const nasaicConfigSchema = z
   .object({
     datasets: z.tuple([z.enum(JOINT_DATASETS), z.enum(JOINT_DATASETS)]).default(['mnist', 'fashion-mnist']),
-    specs: z.object({ latencyMs: pos('specs.latencyMs').optional(), energyNj: pos('specs.energyNj').optional(), areaUm2: pos('specs.areaUm2').optional() }).strict().default(NASAIC_DEFAULT_SPECS),
+    /** Each spec defaults on its own, so setting one keeps the others (relax one with a large value). */
+    specs: z
+      .object({
+        latencyMs: pos('specs.latencyMs').default(NASAIC_DEFAULT_SPECS.latencyMs),
+        energyNj: pos('specs.energyNj').default(NASAIC_DEFAULT_SPECS.energyNj),
+        areaUm2: pos('specs.areaUm2').default(NASAIC_DEFAULT_SPECS.areaUm2),
+      })
+      .strict()
+      .default(NASAIC_DEFAULT_SPECS),
     /** Images per run of each network. */
     batch: z.number().int().min(1).max(4096).default(1),
     reward: nasaicRewardSchema.default({ infeasible: -1 }),

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { WorkerPool } from '../../eval/pool.js';
-import { TwoStageEvaluator, type HardwareStage } from '../../eval/two-stage.js';
+import { TwoStageEvaluator, type HardwareStage, type TrainingStage } from '../../eval/two-stage.js';
 import { nasaicOptionsFor, nasaicSpace, NASAIC_MNIST_FASHION } from '../../space/nasaic.js';
 import type { SearchSpace } from '../../space/search-space.js';
 import type { StudySummary } from '../../study/summary.js';
@@ -62,6 +62,8 @@ export interface NasaicRunOptions {
   readonly signal?: AbortSignal;
   /** Replaces stage 1 (the successive baseline's accuracy-only phase). */
   readonly hardware?: HardwareStage;
+  /** Replaces stage 2 (tests inject a cheap one); default: both networks trained in the pool. */
+  readonly training?: TrainingStage;
   /** Specs as study constraints (default: the configuration's). */
   readonly specs?: NasaicSpecs;
   readonly kind?: string;
@@ -92,8 +94,10 @@ export async function runNasaicSearch(c: NasaicConfig, o: NasaicRunOptions): Pro
   const t0 = Date.now();
   const space = nasaicConfigSpace(c);
   const specs = o.specs ?? c.specs;
-  const tp = o.pool ?? nasaicTrainingPool(c);
+  // An injected training stage needs no pool.
+  const tp = o.pool ?? (o.training ? undefined : nasaicTrainingPool(c));
   const strategyOptions = c.strategy.name === 'reinforce' ? { ...reinforceRewardOptions(c), ...c.strategy.options } : c.strategy.options;
+  const hardware = o.hardware ?? new NasaicHardwareStage(space, specs, c.batch);
   try {
     const { summary, study } = await runStudy({
       dir: o.out,
@@ -105,14 +109,17 @@ export async function runNasaicSearch(c: NasaicConfig, o: NasaicRunOptions): Pro
         strategy: { name: c.strategy.name, options: strategyOptions },
         seed: o.seed,
         meta: { kind: o.kind ?? 'nasaic', datasets: c.datasets, specs, config: c },
+        // REINFORCE's fast exploration re-samples a child's accelerator genes against this check before training
+        // (NASAIC / hotNAS: up to 10 hardware designs per child, MODELS-ACCELERATORS §4.3).
+        precheck: async (genomes) => (await hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })),
       },
       evaluator: (study) => {
         const ev = new TwoStageEvaluator({
           space,
-          hardware: o.hardware ?? new NasaicHardwareStage(space, specs, c.batch),
-          training: new MultiTaskTrainingStage(space, tp, trainingBase(c, tp), o.out, taskWeights(c)),
+          hardware,
+          training: o.training ?? new MultiTaskTrainingStage(space, tp!, trainingBase(c, tp!), o.out, taskWeights(c)),
           // Each trial trains its two networks at once.
-          trainConcurrency: Math.max(1, Math.floor(tp.workers / 2)),
+          trainConcurrency: tp ? Math.max(1, Math.floor(tp.workers / 2)) : 1,
         });
         ev.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
         return ev;
@@ -131,6 +138,6 @@ export async function runNasaicSearch(c: NasaicConfig, o: NasaicRunOptions): Pro
     const trials = study.finishedTrials();
     return { summary, trials, best: bestTrial(trials), trained: study.trialCounts().trained, wallMs: Date.now() - t0 };
   } finally {
-    if (!o.pool) await tp.pool.close();
+    if (!o.pool && tp) await tp.pool.close();
   }
 }

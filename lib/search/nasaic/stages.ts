@@ -13,6 +13,7 @@ import type { SearchSpace } from '../../space/search-space.js';
 import { constraintViolations, describeViolations, type Constraint } from '../../trial/index.js';
 import { fromArchitecture, type HwNetwork } from '../../../hardware/network.js';
 import { heteroCost, type HeteroCost } from '../../../hardware/asic/hetero.js';
+import { l1Shortfall } from '../../../hardware/asic/network-cost.js';
 import type { TrainRequest } from '../../train/train.js';
 import { PoolTrainingStage, type TrainingPool } from '../joint-stages.js';
 
@@ -42,13 +43,14 @@ export function genomeHeteroCost(space: SearchSpace, genome: Genome, batch = 1):
   return heteroCost(taskNetworks(space, genome), decodeHeteroDesign(space, genome), batch);
 }
 
-/** Stage-1 outcome of one genome: metrics, violations (an L1 too small for a layer counts as `l1` violated). */
+/** Stage-1 outcome of one genome: metrics and violations (an L1 too small for a layer: `l1`, its normalised shortfall). */
 export function heteroOutcome(space: SearchSpace, genome: Genome, specs: NasaicSpecs, batch = 1): HardwareOutcome {
   const c = genomeHeteroCost(space, genome, batch);
   const metrics: Record<string, number> = { latencyMs: c.latencyMs, energyNj: c.energyNj, areaUm2: c.areaUm2, subAccelerators: c.built.length };
   c.taskLatencyMs.forEach((l, i) => (metrics[`t${i + 1}.latencyMs`] = l));
   const violations = constraintViolations(nasaicConstraints(specs), metrics);
-  if (c.unfit.length > 0) violations.l1 = c.unfit.reduce((s, u) => s + u.layers.length, 0);
+  // A layer whose per-PE data exceed its sub-accelerator's L1: the worst shortfall, normalised.
+  if (c.unfit.length > 0) violations.l1 = Math.max(...c.networks.map(l1Shortfall));
   const feasible = Object.values(violations).every((v) => v <= 0);
   const design = c.built.map((b) => `${b.accelerator.template}×${b.accelerator.pes} bw${b.accelerator.nocBw}`).join(' + ');
   return {
