@@ -19,7 +19,8 @@ export interface HardwareTaskPayload {
   readonly detail?: boolean;
 }
 
-const payloadSchema = z.object({
+/** The payload schema of the task `hardware`. */
+export const hardwareTaskPayloadSchema = z.object({
   space: z.object({ name: z.string(), genes: z.array(z.any()), meta: z.record(z.string(), z.unknown()) }).passthrough(),
   // Each genome is validated against the space by evaluateBatch (every issue with its path); here only the shape.
   genomes: z.array(z.any()),
@@ -33,7 +34,7 @@ const spaces = new Map<string, SearchSpace>();
 
 /** Runs a batch (also usable in-process). */
 export function runHardwareTask(payload: unknown): HardwareReport[] {
-  const p = parseOrThrow(payloadSchema, payload, 'payload', 'invalid hardware task payload');
+  const p = parseOrThrow(hardwareTaskPayloadSchema, payload, 'payload', 'invalid hardware task payload');
   const key = JSON.stringify(p.space);
   let space = spaces.get(key);
   if (!space) {

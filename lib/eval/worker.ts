@@ -1,5 +1,5 @@
 /** The piscina worker entry: dispatches a named task from tasks.ts. */
-import { TASKS, type TaskName } from './tasks.js';
+import { runTask, type TaskName } from './tasks.js';
 
 /** Message a pool sends to a worker. */
 export interface WorkerMessage {
@@ -7,8 +7,6 @@ export interface WorkerMessage {
   readonly payload: unknown;
 }
 
-export default async function runTask(message: WorkerMessage): Promise<unknown> {
-  const fn = TASKS[message.task] as ((p: unknown, c: object) => Promise<unknown>) | undefined;
-  if (!fn) throw new Error(`unknown worker task "${String(message.task)}"`);
-  return fn(message.payload, {});
+export default async function runWorkerTask(message: WorkerMessage): Promise<unknown> {
+  return runTask(message.task, message.payload);
 }
