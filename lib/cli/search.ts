@@ -241,7 +241,10 @@ function resumeConfig(flags: SearchFlags): SearchConfig {
         }
       }
     };
-    check(file, (p) => `--config ${flags.config}: ${p}`);
+    // The run records your own dataset's directory as an absolute path: compare the file's the same way.
+    const ds = file.dataset as { path?: unknown } | undefined;
+    const fileAsRun = typeof ds === 'object' && ds !== null && typeof ds.path === 'string' ? { ...file, dataset: { ...ds, path: path.resolve(ds.path) } } : file;
+    check(fileAsRun, (p) => `--config ${flags.config}: ${p}`);
     check(asked, (p) => FLAG_OF[p] ?? p);
   }
   if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas search --resume: bad arguments');

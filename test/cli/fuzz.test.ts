@@ -2,7 +2,8 @@
  * Fuzz test of the CLI entry points (issue 19): random configurations and flags, each with one value that is
  * certainly wrong, thrown at main() in-process. Every one must end with exit code 2, a message naming the path
  * of the bad value, no stack trace, and nothing written (the temp directory unchanged, `--out` not created).
- * Seeded, so a failure reproduces; HWNAS_FUZZ_RUNS raises the number of cases.
+ * Seeded, so a failure reproduces: HWNAS_FUZZ_RUNS sets the number of cases, HWNAS_FUZZ_SEED another seed,
+ * HWNAS_FUZZ_DEBUG=1 prints each case with its time and exit code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,10 @@ interface Case {
 
 async function check(c: Case): Promise<void> {
   const cwd = tmpDir();
-  for (const [name, text] of Object.entries(c.files)) fs.writeFileSync(path.join(cwd, name), text);
+  for (const [name, text] of Object.entries(c.files)) {
+    fs.mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
+    fs.writeFileSync(path.join(cwd, name), text);
+  }
   const before = listTree(cwd);
   const t0 = Date.now();
   const r = await runMain(c.args, cwd);
@@ -188,6 +192,21 @@ const badMapFlag: fc.Arbitrary<[string, string]> = fc.oneof(
   fc.tuple(fc.constant('--objective'), notNameIn(['max-throughput', 'min-luts'])),
 );
 
+/** A journal that is not a usable run: random text, random JSON, or a create line with one field gone. */
+const CREATE = { type: 'create', version: 1, at: '2026-01-01T00:00:00Z', study: { space: { name: 's', genes: [{ name: 'x', kind: 'int', min: 0, max: 3, group: 'arch' }], meta: { family: 'vector' } }, objectives: [{ metric: 'f', direction: 'minimize' }], constraints: [], strategy: { name: 'random', options: {} }, seed: 1, meta: {} } };
+const badJournal: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 40 }).map((s) => `${s}\n{"type":"ask"}\n`),
+  fc.json().filter((j) => !j.includes('"create"')).map((j) => `${j}\n${j}\n`),
+  fc.constantFrom('type', 'version', 'at', 'study', 'study.space', 'study.objectives', 'study.strategy', 'study.seed', 'study.meta', 'study.space.genes').map((drop) => {
+    const create = structuredClone(CREATE) as Record<string, unknown>;
+    const keys = drop.split('.');
+    const owner = keys.slice(0, -1).reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, create);
+    delete owner[keys[keys.length - 1]];
+    return `${JSON.stringify(create)}\n`;
+  }),
+  fc.constant(''),
+);
+
 // ---- the cases --------------------------------------------------------------------------------------------
 
 const cases: fc.Arbitrary<Case> = fc.oneof(
@@ -214,6 +233,12 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
     args: ['compare', '--config', 'k.json', '--out', 'cmp', '--quiet'],
     files: { 'k.json': JSON.stringify(setPath({}, p, v)) },
     path: p.split('.')[0] === 'training' || p.split('.')[0] === 'hardware' ? p : p.split('.')[0],
+  })),
+  // commands given a run whose journal is damaged
+  fc.tuple(badJournal, fc.constantFrom<[string[], string]>([['report', 'run-dir', '--out', 'r.html'], '- run-dir:'], [['search', '--out', 'run-dir', '--resume', '--quiet'], '- --out:'], [['export', '--run', 'run-dir', '--best', '--out', 'm.onnx'], '- --run:'])).map(([journal, [args, p]]) => ({
+    args,
+    files: { 'run-dir/journal.jsonl': journal },
+    path: p,
   })),
   // commands given a run or a file that is not there
   fc.string({ minLength: 1, maxLength: 8 }).filter((s) => /^\w+$/.test(s)).chain((name) =>

@@ -1,0 +1,153 @@
+/**
+ * `hwnas profile --target ort-cpu`: measures this CPU's per-operator latencies in onnxruntime-node, fits the
+ * whole-network correction, validates on held-out random networks and writes the versioned predictor file
+ * the `ort-cpu` hardware model reads (lib/profile/profile.ts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { decodeModel } from '../onnx/proto.js';
+import { DEFAULT_PROFILE, measureOnnx, runProfile } from '../profile/profile.js';
+import { PRESET_NAMES, type PresetName } from '../space/presets/index.js';
+import { loadPredictor, predictorPath } from '../../hardware/predictor/predictor.js';
+import { FlagReader } from './flags.js';
+import { ProgressReporter, type ProgressMode } from './progress.js';
+
+interface ProfileFlags {
+  target: string;
+  threads?: string;
+  warmup?: string;
+  repeats?: string;
+  statistic?: string;
+  space?: string;
+  calibration?: string;
+  validate?: string;
+  grid: boolean;
+  seed?: string;
+  out?: string;
+  quiet?: boolean;
+  json?: boolean;
+  measure?: string;
+  latencyMs?: string;
+  predictor?: string;
+}
+
+/** `hwnas profile --measure model.onnx`: the model's latency in onnxruntime-node, timed as the predictor was. */
+async function measureFile(f: ProfileFlags): Promise<void> {
+  const r = new FlagReader();
+  const target = r.positive('latency-ms', f.latencyMs);
+  const file = f.measure!;
+  if (!fs.existsSync(file)) r.add('--measure', `file ${file} does not exist`);
+  if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas profile --measure: bad arguments');
+  const predictor = loadPredictor(f.predictor ?? predictorPath('ort-cpu'));
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const model = decodeModel(bytes);
+  const dims = model.graph.input[0]?.type?.tensorType?.shape?.dim ?? [];
+  const shape = dims.map((d) => ('dimValue' in d && d.dimValue ? Number(d.dimValue) : 1));
+  const repeats = r.int('repeats', f.repeats, 3, 100_000);
+  const m = await measureOnnx(predictor, bytes, shape, { repeats: f.repeats === String(DEFAULT_PROFILE.repeats) ? undefined : repeats });
+  // Judged conservatively: both the normalised and the raw figure must meet it (the speed reference can err).
+  const meets = target === undefined ? undefined : Math.max(m.ms, m.rawMs) <= target;
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ event: 'measure', file, ...m, targetMs: target ?? null, meets: meets ?? null }) + '\n');
+  } else {
+    process.stdout.write(`${file}: ${m.ms.toFixed(4)} ms at the predictor's load level (${m.rawMs.toFixed(4)} ms as timed now; ${m.repeats} repeats, ${predictor.file.settings.statistic}, spread ${(100 * m.spread).toFixed(0)} %) in ${predictor.file.machine.runtime} ${predictor.file.machine.runtimeVersion}, ${predictor.file.machine.threads} thread(s)${target === undefined ? '' : meets ? `; meets the target ${target} ms` : `; MISSES the target ${target} ms`}\n`);
+  }
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+/** Registers `hwnas profile`. */
+export function register(program: Command): void {
+  program
+    .command('profile')
+    .description('measure a latency predictor for a real target (this CPU in onnxruntime-node) and store it')
+    .option('--target <name>', 'target to profile (ort-cpu)', 'ort-cpu')
+    .option('--threads <n>', 'intra-op threads of each ORT session', String(DEFAULT_PROFILE.threads))
+    .option('--warmup <n>', 'untimed runs per graph', String(DEFAULT_PROFILE.warmup))
+    .option('--repeats <n>', 'timed runs per graph (the median is kept)', String(DEFAULT_PROFILE.repeats))
+    .option('--statistic <s>', 'figure kept of the repeats: median, q25, q10, min', DEFAULT_PROFILE.statistic)
+    .option('--space <names>', `spaces whose operators are tabulated, comma-separated (${PRESET_NAMES.filter((n) => n.startsWith('lu2019')).join(', ')})`, DEFAULT_PROFILE.spaces.join(','))
+    .option('--calibration <n>', 'whole networks timed to fit the correction', String(DEFAULT_PROFILE.calibrationNetworks))
+    .option('--validate <n>', 'held-out random networks to validate on (0: none)', String(DEFAULT_PROFILE.validationNetworks))
+    .option('--no-grid', 'skip the generic operator grid (strides, depthwise, activations)')
+    .option('--seed <n>', 'seed of the sampled networks and weights', String(DEFAULT_PROFILE.seed))
+    .option('--out <file>', `predictor file (default ${predictorPath('ort-cpu')})`)
+    .option('--quiet', 'no progress')
+    .option('--json', 'one JSON object per event on stdout')
+    .option('--measure <file.onnx>', 'instead of profiling: time this ONNX model as the predictor was timed (e.g. an exported winner)')
+    .option('--latency-ms <ms>', 'with --measure: the target the model must meet')
+    .option('--predictor <file>', `with --measure: the predictor file (default ${predictorPath('ort-cpu')})`)
+    .action(async (f: ProfileFlags) => {
+      if (f.measure !== undefined) return measureFile(f);
+      const r = new FlagReader();
+      const target = r.oneOf('target', f.target, ['ort-cpu'] as const);
+      const threads = r.int('threads', f.threads, 1, 64);
+      const warmup = r.int('warmup', f.warmup, 0, 1000);
+      const repeats = r.int('repeats', f.repeats, 3, 100_000);
+      const statistic = r.oneOf('statistic', f.statistic, ['median', 'q25', 'q10', 'min'] as const);
+      const calibration = r.int('calibration', f.calibration, 8, 10_000);
+      const validate = r.int('validate', f.validate, 0, 100_000);
+      const seed = r.int('seed', f.seed, 0, 2 ** 31 - 1);
+      const spaces = (f.space ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const lu = PRESET_NAMES.filter((n) => n.startsWith('lu2019'));
+      for (const s of spaces) if (!(lu as string[]).includes(s)) r.add('--space', `unknown space "${s}"; known: ${lu.join(', ')}`);
+      if (spaces.length === 0) r.add('--space', 'name at least one space');
+      const out = f.out ?? predictorPath('ort-cpu');
+      // Writable where it would be created: the nearest existing ancestor of its directory (created after the checks).
+      let dir = path.dirname(path.resolve(out));
+      while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      try {
+        fs.accessSync(dir, fs.constants.W_OK);
+      } catch (err) {
+        r.add('--out', `cannot write to ${dir}: ${(err as Error).message}`);
+      }
+      if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas profile: bad arguments');
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      const mode: ProgressMode = f.quiet ? 'quiet' : f.json ? 'json' : 'auto';
+      let progress = new ProgressReporter('profile', mode);
+      const t0 = Date.now();
+      let phaseStart = Date.now();
+      const result = await runProfile({
+        ...DEFAULT_PROFILE,
+        target: target!,
+        spaces: spaces as PresetName[],
+        threads: threads!,
+        warmup: warmup!,
+        repeats: repeats!,
+        statistic: statistic!,
+        calibrationNetworks: calibration!,
+        validationNetworks: validate!,
+        grid: f.grid,
+        seed: seed!,
+        onPhase: (phase) => {
+          progress.stop();
+          progress = new ProgressReporter(`profile: ${phase}`, mode);
+          phaseStart = Date.now();
+        },
+        onProgress: (done, total) => {
+          const el = Date.now() - phaseStart;
+          progress.update({ done, total, etaMs: done > 0 ? (el / done) * (total - done) : undefined });
+        },
+      });
+      progress.stop();
+      const file = result.file;
+      writeFileAtomic(out, JSON.stringify(file, null, 1) + '\n', 'PREDICTOR_WRITE');
+      const v = file.validation;
+      if (f.json) {
+        process.stdout.write(JSON.stringify({ event: 'profile', out, wallMs: Date.now() - t0, machine: file.machine, operators: Object.keys(file.table).length, overheadMs: file.overheadMs, correction: file.correction, validation: v }) + '\n');
+        return;
+      }
+      if (f.quiet) return;
+      const m = file.machine;
+      process.stdout.write(`profiled ${Object.keys(file.table).length} operators on ${m.cpu} (${m.cores} cores), ${m.runtime} ${m.runtimeVersion}, ${m.threads} thread${m.threads > 1 ? 's' : ''}, ${file.settings.repeats} repeats (${file.settings.statistic}) in ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${m.loadAvg.map((x) => x.toFixed(1)).join(' → ')}\n`);
+      process.stdout.write(`run overhead ${(file.overheadMs * 1000).toFixed(1)} µs; correction ${file.correction.kind} (leave-one-out RMSE ${Object.entries(file.correction.candidates).map(([k, c]) => `${k} ${c.looRmsePct.toFixed(1)} %`).join(', ')})\n`);
+      if (v) {
+        const a = v.accuracy;
+        process.stdout.write(`validation on ${v.networks} held-out networks: ${pct(a.within10)} within ±10 %, Kendall τ ${a.kendallTau.toFixed(3)}, RMSE ${a.rmsePct.toFixed(1)} % (raw, without the speed reference: ${pct(v.rawAccuracy.within10)}, τ ${v.rawAccuracy.kendallTau.toFixed(3)}); measurement noise (IQR/median of the repeats) ${pct(v.noise)}\n`);
+      }
+      process.stdout.write(`written ${out}\n`);
+    });
+}
