@@ -32,7 +32,9 @@ const objectiveSchema = z
  */
 export const hardwareConfigSchema = hardwareSpecSchema.extend({
   /** Hardware model (hardware/model.ts registry). */
-  model: z.enum(HARDWARE_MODEL_NAMES as [HardwareModelName, ...HardwareModelName[]]).default(DEFAULT_HARDWARE_MODEL),
+  model: z
+    .enum(HARDWARE_MODEL_NAMES as [HardwareModelName, ...HardwareModelName[]], { error: (iss) => `unknown hardware model ${JSON.stringify(iss.input)}; known: ${HARDWARE_MODEL_NAMES.join(', ')}` })
+    .default(DEFAULT_HARDWARE_MODEL),
   /** Catalog device name, or a custom device object. */
   device: deviceRefSchema.default('ep4ce115'),
 });
