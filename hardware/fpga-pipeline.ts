@@ -7,10 +7,11 @@
 import { HwnasError } from '../lib/errors.js';
 import type { Device } from './device.js';
 import {
-  DEFAULT_OPTION_SETTINGS, clearShapeCache, layerFigures, stageOptions, type LayerFigures, type OptionSettings, type StageOption,
+  DEFAULT_OPTION_SETTINGS, clearShapeCache, layerFigures, optionAt, optionList, stageOptionTable, type LayerFigures, type OptionSettings, type OptionTable,
+  type StageOption,
 } from './layer-cost.js';
 import {
-  activeResources, mapFrontier, NO_LIMITS, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
+  activeResources, leastPerStage, mapFrontier, NO_LIMITS, type Blocked, type CostVector, type FrontierPoint, type FrontierResult, type MapperLimits, type MapperStage, type MappingPoint, type Resource,
 } from './mapper.js';
 import type { HwLayer, HwNetwork } from './network.js';
 
@@ -18,6 +19,8 @@ import type { HwLayer, HwNetwork } from './network.js';
 export interface PipelineStage extends MapperStage<StageOption> {
   readonly layer: HwLayer;
   readonly figures: LayerFigures;
+  /** The options packed (what the mapper reads); `options` are built from it on first use. */
+  readonly packed: OptionTable;
 }
 
 /** What the mapping must satisfy. Budgets default to the device's capacity and are capped by it. */
@@ -47,7 +50,17 @@ export type InfeasibleReason =
       readonly best: number;
       readonly limit: number;
     }
-  | { readonly code: 'budget'; readonly resource: Resource; readonly needed: number; readonly budget: number }
+  | {
+      readonly code: 'budget';
+      readonly resource: Resource;
+      readonly needed: number;
+      readonly budget: number;
+      /**
+       * What the `needed` design is: the fewest resources meeting the throughput/latency (the DP mapper, the
+       * default), each layer's fastest tiling within its shares, or every layer's smallest tiles (tiling models).
+       */
+      readonly basis?: 'fewest-meeting-spec' | 'fastest-tiling' | 'smallest-tiles' | 'genome';
+    }
   | { readonly code: 'throughput'; readonly achievable: number; readonly required: number }
   | { readonly code: 'latency'; readonly achievableMs: number; readonly maxMs: number };
 
@@ -86,9 +99,28 @@ export function pipelineStages(net: HwNetwork, device: Device, settings: OptionS
   const out: PipelineStage[] = [];
   for (const layer of net.layers) {
     const figures = layerFigures(layer);
-    out.push({ name: layer.name, layer, figures, options: stageOptions(layer, device, settings, figures) });
+    out.push(new LazyStage(layer, figures, stageOptionTable(layer, device, settings, figures)));
   }
   return out;
+}
+
+/** A stage whose option objects are built only when read (bulk mapping reads the packed table only). */
+class LazyStage implements PipelineStage {
+  readonly name: string;
+  private built?: StageOption[];
+
+  constructor(
+    readonly layer: HwLayer,
+    readonly figures: LayerFigures,
+    readonly packed: OptionTable,
+  ) {
+    this.name = layer.name;
+  }
+
+  get options(): StageOption[] {
+    this.built ??= optionList(this.packed);
+    return this.built;
+  }
 }
 
 /** Kept for callers that cleared the former option cache; layer-cost.ts's shape tables are the only cache. */
@@ -120,7 +152,7 @@ function toMapping(stages: readonly PipelineStage[], p: MappingPoint, spec: Pipe
   const f = hz(spec);
   return {
     point: p,
-    stages: stages.map((stage, i) => ({ stage, option: stage.options[p.choice[i]] })),
+    stages: stages.map((stage, i) => ({ stage, option: optionAt(stage.packed, p.choice[i]) })),
     throughput: f / p.bottleneck,
     latencyMs: (p.totalCycles / f) * 1000,
   };
@@ -177,17 +209,7 @@ function withinBudgets(r: FrontierResult, l: MapperLimits): FrontierResult {
 
 /** The first stage that cannot meet a limit on its own: resources first, then cycles. */
 function aloneBlock(stages: readonly PipelineStage[], l: MapperLimits): Blocked | undefined {
-  const mins = stages.map((s) => {
-    let luts = Infinity, dsps = Infinity, bram = Infinity, cycles = Infinity;
-    for (let i0 = 0, a0 = s.options; i0 < a0.length; i0++) {
-      const o = a0[i0];
-      if (o.luts < luts) luts = o.luts;
-      if (o.dsps < dsps) dsps = o.dsps;
-      if (o.bram < bram) bram = o.bram;
-      if (o.cycles < cycles) cycles = o.cycles;
-    }
-    return { luts, dsps, bram, cycles };
-  });
+  const mins = leastPerStage(stages);
   for (const r of ['luts', 'dsps', 'bram'] as const) {
     const i = mins.findIndex((m) => m[r] > l[r]);
     if (i >= 0) return { kind: 'stage', stage: i, name: stages[i].name, limit: r, minimum: mins[i][r], allowed: l[r] };
@@ -312,13 +334,20 @@ export function describeReason(r: InfeasibleReason): string {
       if (r.resource === 'latency') return `layer ${r.layer} alone takes ${n(r.best)} ms, over the ${n(r.limit)} ms latency bound`;
       return `layer ${r.layer} needs at least ${n(r.best)} ${unit(r.resource)} at any parallelism, only ${n(r.limit)} available`;
     case 'budget':
-      return `the design needs ${n(r.needed)} ${unit(r.resource)} (fewest that meet the throughput/latency), over the budget of ${n(r.budget)}`;
+      return `the design needs ${n(r.needed)} ${unit(r.resource)} (${BUDGET_BASIS[r.basis ?? 'fewest-meeting-spec']}), over the budget of ${n(r.budget)}`;
     case 'throughput':
       return `best throughput within the budgets is ${n(r.achievable)} img/s, below the required ${n(r.required)}`;
     case 'latency':
       return `best latency within the budgets is ${n(r.achievableMs)} ms, over the ${n(r.maxMs)} ms bound`;
   }
 }
+
+const BUDGET_BASIS = {
+  'fewest-meeting-spec': 'fewest that meet the throughput/latency',
+  'fastest-tiling': "each layer's fastest tiling within its DSP and block-RAM shares",
+  'smallest-tiles': 'every layer at its smallest 1×1 tiles',
+  genome: "the genome's own tiling",
+} as const;
 
 /** 1234567 → "1,234,567" (toLocaleString is slow, and reasons are built for every infeasible genome). */
 function groupThousands(x: number): string {

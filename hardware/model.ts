@@ -13,7 +13,7 @@ import type { Device } from './device.js';
 import { specConstraints, type HardwareMetric, type HardwareSpec } from './spec.js';
 
 /** What the FPGA models report: the LUT pipeline counts LUTs; the tiling models DSPs, BRAM, energy and ports. */
-const PIPELINE_METRICS: readonly HardwareMetric[] = ['luts', 'dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs'];
+const PIPELINE_METRICS: readonly HardwareMetric[] = ['luts', 'dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs', 'energyNj', 'powerW', 'gopsPerW'];
 const TILING_METRICS: readonly HardwareMetric[] = ['dsps', 'bramBits', 'cycles', 'throughput', 'latencyMs', 'energyNj', 'powerW', 'gopsPerW', 'portBits'];
 import { reportMetrics, type EvaluateOptions, type HardwareModel, type HardwareReport, type StageReport, type FrontierRow } from './report.js';
 
@@ -29,7 +29,7 @@ import { asicModel } from './asic/model.js';
 import { edgeModel } from './edge-model.js';
 import { hasHardwareGenes, decodeHardware, type HardwareDesign } from '../lib/space/decode-hardware.js';
 import { evaluateDesign, type DesignItem } from './design-model.js';
-import { imageEnergy, type EnergyReport } from './fpga-energy.js';
+import { imageEnergy, pipelineEnergy, type EnergyReport } from './fpga-energy.js';
 import { bestLayerTiling, dspsPerMac, FNAS_PORTS, layerOps, tilingBramBlocks, tryFnasNetwork, type Precision, type TileLayer, type TilingSearch } from './tiling.js';
 
 function violationsOf(spec: HardwareSpec, measured: readonly HardwareMetric[], m: { luts: number | null; dsps: number; bramBits: number; throughput: number; latencyMs: number }, feasible: boolean, devices?: readonly Device[]): Record<string, number> {
@@ -64,6 +64,14 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
   if (!m) throw new HwnasError('HW_INTERNAL', 'pipeline mapper returned no mapping at all');
   const p = m.point;
   const figures = { luts: p.luts, dsps: p.dsps, bramBits: p.bram, throughput: m.throughput, latencyMs: m.latencyMs };
+  const wbits = (w: Word | 'wide'): number => (w === 'float32' ? 32 : w === 'wide' ? 32 : w);
+  const energy = pipelineEnergy(
+    m.stages.map(({ stage, option }) => ({
+      macs: stage.figures.macs, tm: option.tm, mult: option.mult,
+      bits: stage.layer.kind === 'maxpool' ? 8 : stage.layer.input === 'float32' || stage.layer.weight === 'float32' ? 'float32' : Math.max(wbits(stage.layer.input), wbits(stage.layer.weight)),
+    })),
+    spec.device, 1 / m.throughput, spec.staticPowerW,
+  );
   const stages: StageReport[] | undefined = options.detail
     ? m.stages.map(({ stage, option }) => ({
         name: stage.name,
@@ -85,14 +93,17 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
   return {
     model: 'lu2019-pipeline',
     device: spec.device.name,
-    feasible: res.feasible,
+    // An energy bound is checked on the mapped design (the DP does not optimise energy).
+    feasible: res.feasible && Object.values(energyViolations(spec, energy)).every((v) => v <= 0),
     luts: p.luts,
     dsps: p.dsps,
     bramBits: p.bram,
     cycles: p.bottleneck,
     latencyMs: m.latencyMs,
     throughputImgPerS: m.throughput,
-    violations: violationsOf(spec, PIPELINE_METRICS, figures, res.feasible),
+    violations: { ...violationsOf(spec, PIPELINE_METRICS, figures, res.feasible), ...energyViolations(spec, energy) },
+    energy,
+    energyNj: energy.energyMj * 1e6,
     ...(res.reason ? { reason: res.reason, reasonText: describeReason(res.reason) } : {}),
     ...(stages ? { stages } : {}),
     ...(frontier ? { frontier, frontierScope: res.frontierScope } : {}),

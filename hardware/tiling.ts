@@ -34,6 +34,12 @@ export interface TileLayer {
   readonly P?: number;
   /** Batch / independent groups processed one after another (default 1). */
   readonly B?: number;
+  /**
+   * Output rows and columns as the network declares them (AlexNet conv1: 227 in, 11×11, stride 4 → 55). When
+   * absent, ⌈R/S⌉ of the padded input (hotNAS's count, which overcounts 'valid' strided layers: 57 for 55).
+   */
+  readonly Ro?: number;
+  readonly Co?: number;
 }
 
 /** Tile sizes. */
@@ -85,6 +91,8 @@ function positiveInt(x: number, what: string): void {
 export function checkTileLayer(l: TileLayer): void {
   for (const k of ['M', 'N', 'R', 'C', 'K'] as const) positiveInt(l[k], `layer ${l.name ?? ''} ${k}`.replace('  ', ' '));
   positiveInt(l.S ?? 1, 'stride');
+  if (l.Ro !== undefined) positiveInt(l.Ro, 'output rows');
+  if (l.Co !== undefined) positiveInt(l.Co, 'output cols');
   positiveInt(l.B ?? 1, 'batch');
   if (!Number.isInteger(l.P ?? 0) || (l.P ?? 0) < 0) throw new HwnasError('HW_BAD_TILING', `padding must be an integer ≥ 0, got ${l.P}`);
 }
@@ -100,20 +108,27 @@ export function tiledLatency(l: TileLayer, t: Tiling, ports: Ports = FNAS_PORTS,
   if (packed < 1) throw new HwnasError('HW_BAD_TILING', `weight port carries no whole weight: ${ports.wp}×${bits.portBits} bits for ${bits.weightBits}-bit weights`);
   const tr = Math.min(t.Tr, R);
   const tc = Math.min(t.Tc, C);
+  // Outputs per tile and tiles per side. With declared outputs (Ro, Co) a tile of Tr input rows yields ⌈Tr/S⌉
+  // output rows, at most Ro, and ⌈Ro/⌈Tr/S⌉⌉ row tiles cover the Ro outputs: the work is counted from the
+  // outputs the network has, not from ⌈R/S⌉ (issue 18). Without them, hotNAS's input-side count.
+  const outR = l.Ro === undefined ? Math.ceil(tr / S) : Math.min(Math.ceil(tr / S), l.Ro);
+  const outC = l.Co === undefined ? Math.ceil(tc / S) : Math.min(Math.ceil(tc / S), l.Co);
+  const rowTiles = l.Ro === undefined ? Math.ceil(R / t.Tr) : Math.ceil(l.Ro / Math.ceil(t.Tr / S));
+  const colTiles = l.Co === undefined ? Math.ceil(C / t.Tc) : Math.ceil(l.Co / Math.ceil(t.Tc / S));
   const tW = (t.Tm * t.Tn * l.K * l.K) / packed;
   const tI = (Math.min(t.Tn, l.N) * tr * tc) / ports.ip;
-  const tO = (Math.min(t.Tm, l.M) * Math.ceil(tr / S) * Math.ceil(tc / S)) / ports.op;
-  const tComp = l.K * l.K * Math.ceil(tr / S) * Math.ceil(tc / S);
+  const tO = (Math.min(t.Tm, l.M) * outR * outC) / ports.op;
+  const tComp = l.K * l.K * outR * outC;
   const lat1 = Math.max(tI, tW, tComp);
   const lat2 = Math.max(Math.ceil(l.N / t.Tn) * lat1, tO);
-  const tiles = B * Math.ceil(R / t.Tr) * Math.ceil(C / t.Tc) * Math.ceil(l.M / t.Tm);
+  const tiles = B * rowTiles * colTiles * Math.ceil(l.M / t.Tm);
   return { tI, tW, tO, tComp, lat1, lat2, tiles, cycles: tiles * lat2 };
 }
 
-/** Operations (2 per MAC) of a layer: OP = 2·B·R·C·M·N·K² (R, C output; stride and padding ignored as in FNAS). */
+/** Operations (2 per MAC) of a layer: OP = 2·B·Ro·Co·M·N·K² (declared outputs, else ⌈R/S⌉ as in FNAS). */
 export function layerOps(l: TileLayer): number {
   const S = l.S ?? 1;
-  return 2 * (l.B ?? 1) * Math.ceil(l.R / S) * Math.ceil(l.C / S) * l.M * l.N * l.K * l.K;
+  return 2 * (l.B ?? 1) * (l.Ro ?? Math.ceil(l.R / S)) * (l.Co ?? Math.ceil(l.C / S)) * l.M * l.N * l.K * l.K;
 }
 
 /** Precision of the datapath: fixed point of `bits` bits, or float32. */
@@ -247,6 +262,8 @@ export interface FnasUnfit {
     readonly cause: 'dsps' | 'bram';
     /** BRAM blocks of the smallest tiling (1×1×1×1), for the `bram` cause. */
     readonly minBramBlocks: number;
+    /** Σ of every layer's smallest buffers, when that sum (not one layer) is over the block RAM. */
+    readonly totalMinBramBlocks?: number;
   };
 }
 
@@ -259,10 +276,41 @@ export function tryFnasNetwork(
   bramBlocks = Infinity,
 ): FnasResult | FnasUnfit {
   if (layers.length === 0) throw new HwnasError('HW_EMPTY_NETWORK', 'no layers to tile');
+  const first = tileWithShares(layers, device, search, dspTotal, layers.map(() => bramBlocks));
+  if ('unfit' in first || !Number.isFinite(bramBlocks) || first.bramBlocks <= bramBlocks) return first;
+  // Each layer's fastest tiling fits the block RAM alone but not all together (AlexNet at 16 bits on a VC707).
+  // FNAS checks no BRAM; we share the blocks as FNAS shares DSPs [inferred]: every layer keeps its smallest
+  // buffers (1×1×1×1) and the rest is split in proportion to what its fastest tiling wanted, then each layer is
+  // re-tiled within its share — so the total fits whenever the smallest buffers do.
+  const mins = layers.map((l) => tilingBramBlocks(l, { Tm: 1, Tn: 1, Tr: 1, Tc: 1 }, search.precision, device.bramBlockBits));
+  const sumMin = mins.reduce((a, b) => a + b, 0);
+  if (sumMin > bramBlocks) {
+    const i = mins.indexOf(Math.max(...mins));
+    return {
+      unfit: {
+        index: i, name: layers[i].name ?? `#${i}`, share: first.layers[i].dspShare, dspsPerMac: dspsPerMac(device, search.precision),
+        cause: 'bram', minBramBlocks: mins[i], totalMinBramBlocks: sumMin,
+      },
+    };
+  }
+  const extra = first.layers.map((l, i) => Math.max(0, l.bramBlocks - mins[i]));
+  const sumExtra = extra.reduce((a, b) => a + b, 0);
+  const shares = mins.map((m, i) => m + Math.floor(((bramBlocks - sumMin) * extra[i]) / Math.max(sumExtra, 1)));
+  return tileWithShares(layers, device, search, dspTotal, shares);
+}
+
+/** FNAS's per-layer tiling with DSP shares by MACs and the given BRAM limit per layer. */
+function tileWithShares(
+  layers: readonly TileLayer[],
+  device: Device,
+  search: TilingSearch,
+  dspTotal: number,
+  bramShares: readonly number[],
+): FnasResult | FnasUnfit {
   const shares = allocateDsps(layers, dspTotal);
   const out: (LayerTiling & { layer: TileLayer; dspShare: number })[] = [];
   for (let i = 0; i < layers.length; i++) {
-    const t = bestLayerTiling(layers[i], device, { dsps: shares[i], bramBlocks }, search);
+    const t = bestLayerTiling(layers[i], device, { dsps: shares[i], bramBlocks: bramShares[i] }, search);
     if (!t) {
       const perMac = dspsPerMac(device, search.precision);
       const minBram = tilingBramBlocks(layers[i], { Tm: 1, Tn: 1, Tr: 1, Tc: 1 }, search.precision, device.bramBlockBits);

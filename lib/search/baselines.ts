@@ -7,6 +7,10 @@
  * - `quant-only` (b): quantization (and the DP mapping) on a fixed architecture;
  * - `nas-then-map` (c): hardware-unaware NAS in float, then the best architectures mapped at the widest
  *   fixed-point format, no search (the first that fits is trained once).
+ * - `fixed-hardware` (spaces with hardware genes, e.g. coexplore-*): FNAS-style hardware-aware NAS — architecture
+ *   and quantization searched against the spec on ONE fixed hardware design (hardware genes pinned by
+ *   {@link defaultFixedHardware}); the baseline co-exploration (`joint` on such a space) is measured against
+ *   (Jiang et al., TCAD'20, MODELS.md §3.1).
  */
 import path from 'node:path';
 import { HwnasError } from '../errors.js';
@@ -23,7 +27,7 @@ import type { JointStages } from './joint-stages.js';
 import { runStudy } from './run-study.js';
 
 /** The methods `hwnas compare` runs. */
-export const METHODS = ['joint', 'nas-then-quantize', 'quant-only', 'nas-then-map'] as const;
+export const METHODS = ['joint', 'nas-then-quantize', 'quant-only', 'nas-then-map', 'fixed-hardware'] as const;
 /** One method. */
 export type Method = (typeof METHODS)[number];
 
@@ -91,6 +95,28 @@ export function defaultFixedArchitecture(space: SearchSpace): Record<string, Gen
   return fixed;
 }
 
+/**
+ * The fixed design of the `fixed-hardware` baseline [inferred: FNAS fixes the accelerator and searches the network]:
+ * each layer's engine at the middle Tm and Tn choices with whole-map Tr, Tc (the largest choices), FNAS's ports
+ * 2/2/2 (or the smallest offered) [code: FNAS PARA.py], one FPGA, the first device choice (when the genome has one).
+ * `overrides` pin other values.
+ */
+export function defaultFixedHardware(space: SearchSpace, overrides: Readonly<Record<string, GeneValue>> = {}): Record<string, GeneValue> {
+  const out: Record<string, GeneValue> = {};
+  for (const g of space.genesOf('hw')) {
+    if (g.kind === 'int' || g.kind === 'bits') out[g.name] = g.min;
+    else if (g.kind === 'choice') {
+      const c = g.choices;
+      const last = g.name.split('.').pop()!;
+      if (last === 'Tm' || last === 'Tn') out[g.name] = c[Math.floor((c.length - 1) / 2)];
+      else if (last === 'Tr' || last === 'Tc') out[g.name] = c[c.length - 1];
+      else if (last === 'Wp' || last === 'Ip' || last === 'Op') out[g.name] = c.includes(2) ? 2 : c[0];
+      else out[g.name] = c[0];
+    } else if (g.kind === 'bool') out[g.name] = false;
+  }
+  return { ...out, ...overrides };
+}
+
 /** The widest fixed-point format of every quantization gene (the "no quantization search" implementation). */
 export function widestQuantization(space: SearchSpace): Record<string, GeneValue> {
   const out: Record<string, GeneValue> = {};
@@ -115,7 +141,11 @@ async function runPhase(
   const { study } = await runStudy({
     dir,
     resume: false,
-    create: { space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv } },
+    create: {
+      space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv },
+      // Fast exploration of hardware genes (REINFORCE) checks designs with the same stage 1, without training.
+      ...(prune ? { precheck: async (gs: readonly Genome[]) => (await hardware.evaluate(gs, ctx.signal)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })) } : {}),
+    },
     evaluator: () => new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune }),
     // The trial cap stops a search whose children are all infeasible (nothing trained) from running forever.
     termination: { trained, trials: trained * 50 },
@@ -153,6 +183,10 @@ function topArchitectures(space: SearchSpace, trials: readonly FinishedTrial[], 
   return out;
 }
 
+function hasNoHardwareGenes(space: SearchSpace): boolean {
+  return space.genesOf('hw').length === 0;
+}
+
 /** Runs one method and returns its result. */
 export async function runMethod(method: Method, ctx: MethodContext): Promise<MethodResult> {
   const t0 = performance.now();
@@ -162,6 +196,15 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
   switch (method) {
     case 'joint': {
       trials = await runPhase(ctx, ctx.space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'joint');
+      trained = trainedCount(trials);
+      break;
+    }
+    case 'fixed-hardware': {
+      if (hasNoHardwareGenes(ctx.space)) {
+        throw new HwnasError('INPUT_SPACE', `method fixed-hardware needs a space with hardware genes (coexplore-mnist, coexplore-cifar10); "${ctx.space.name}" has none`);
+      }
+      const space = restrictSpace(ctx.space, defaultFixedHardware(ctx.space), `${ctx.space.name}/fixed-hardware`);
+      trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'fixed-hardware');
       trained = trainedCount(trials);
       break;
     }

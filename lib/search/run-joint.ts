@@ -3,6 +3,7 @@
  * child mapped onto the FPGA by the hardware model first (no training), feasible children trained on the
  * dataset; journaled in a run directory, resumable, ending with summary.json and the trained models on disk.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
@@ -10,7 +11,7 @@ import { presetSpace, shapedPresetSpace, type PresetName } from '../space/index.
 import { isCustomDataset } from '../train/datasets/custom.js';
 import { datasetInfo, datasetLabel, resolveDatasetRef } from '../train/datasets/registry.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { readJournalFile, studyRecordOf } from '../study/journal.js';
+import { RUN_FILES, readJournalFile, studyRecordOf } from '../study/journal.js';
 import type { HypervolumeSpec, StudySummary } from '../study/summary.js';
 import { describeConstraint, describeViolations, isFeasible, totalViolation, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
@@ -170,6 +171,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
       summaryExtra: (study, summary) => ({
         dataset: c.dataset,
         twoStage: twoStageCounts(study.finishedTrials()),
+        ...fastExplorationOf(out),
         ...(summary.complete === 0 ? { noFeasibleDesign: tightestViolation(study.finishedTrials()) } : {}),
       }),
       closing: (study, summary) =>
@@ -178,6 +180,20 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
     return summary;
   } finally {
     await stages.close();
+  }
+}
+
+/**
+ * The fast-exploration counters (designs checked, rejected = trainings avoided, children rescued or declared
+ * infeasible) from the strategy's latest snapshot, when it keeps them (REINFORCE on a space with hardware genes).
+ */
+function fastExplorationOf(dir: string): { fastExploration?: unknown } {
+  try {
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.snapshot), 'utf8')) as { snapshot?: { state?: { stats?: { fast?: unknown } } } };
+    const fast = stored.snapshot?.state?.stats?.fast;
+    return fast ? { fastExploration: fast } : {};
+  } catch {
+    return {};
   }
 }
 

@@ -1,8 +1,15 @@
 export * from './gene.js';
+export * from './constraints.js';
 export * from './genome.js';
 export * from './search-space.js';
 export * from './variation.js';
 export * from './views.js';
 export * from './decode.js';
+export * from './decode-edge.js';
+export { edgeMbnetSpace, EDGE_MBNET, EDGE_MBNET_REDUCED, type EdgeMbnetOptions, type EdgeMbStageBase } from './presets/edge-mbnet.js';
+export * from './decode-hardware.js';
 export * from './presets/index.js';
 export * from './restrict.js';
+export * from './channel-scaling.js';
+export * from './shrink.js';
+export * from './latency-oracle.js';

@@ -25,7 +25,7 @@ export function restrictSpace(space: SearchSpace, fixed: Readonly<Record<string,
     if (g.kind === 'int' || g.kind === 'bits') return { ...g, min: v as number, max: v as number };
     return { name: g.name, group: g.group, kind: 'choice', choices: [v], ...(g.when ? { when: g.when } : {}) };
   });
-  return new SearchSpace({ name, genes, meta: { ...space.meta, restrictedFrom: space.name } });
+  return new SearchSpace({ name, genes, meta: { ...space.meta, restrictedFrom: space.name }, constraints: space.constraints });
 }
 
 /** The genes of `group` in `genome` (e.g. the architecture part), as a plain record. */

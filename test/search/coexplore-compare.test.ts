@@ -35,7 +35,7 @@ describe('fixed-hardware baseline', () => {
     const c = parseCompareConfig({
       space: 'coexplore-mnist',
       hardware: { model: 'fnas-tiling', device: 'zcu102' },
-      specs: [{ name: 'lat', latencyMs: 0.5 }],
+      specs: [{ name: 'lat', maxLatencyMs: 0.5 }],
       strategies: ['reinforce'],
       strategyOptions: { reinforce: { hiddenUnits: 16, embeddingSize: 8, batchSize: 2 } },
       methods: ['joint', 'fixed-hardware'],

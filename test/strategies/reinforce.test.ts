@@ -352,11 +352,18 @@ describe('reinforce: snapshot and restore', () => {
 });
 
 describe('reinforce: options', () => {
-  it('has the authors’ defaults', () => {
+  it('has our defaults (Adam, auto reward), and the `paper` preset is exactly FGNAS', () => {
     const o = reinforceOptionsSchema.parse({});
-    expect(o).toMatchObject({ batchSize: 5, baselineDecay: 0.9, learningRate: 0.01, entropyWeight: 0 });
-    expect(o.reward).toEqual({ infeasible: 0, failed: 0 });
+    expect(o).toMatchObject({ batchSize: 5, baselineDecay: 0.9, learningRate: 0.01, optimizer: 'adam', hiddenUnits: 64 });
+    expect(o.entropyWeight).toBeUndefined();
+    expect(o.reward).toEqual({ kind: 'auto', alpha: 0.5, infeasible: 0, failed: 0 });
     expect(o.adam).toEqual({ beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    expect(o.fastExploration).toEqual({ tries: 10, mode: 'tune' });
+    const p = reinforceOptionsSchema.parse({ preset: 'paper' });
+    expect(p).toMatchObject({ hiddenUnits: 100, embeddingSize: 10, optimizer: 'sgd', learningRate: 0.01, batchSize: 5, baselineDecay: 0.9, initialBaseline: 0, entropyWeight: 0 });
+    expect(p.reward.kind).toBe('fgnas');
+    // Explicit options override the preset.
+    expect(reinforceOptionsSchema.parse({ preset: 'paper', hiddenUnits: 35, reward: { infeasible: -1 } })).toMatchObject({ hiddenUnits: 35, reward: { kind: 'fgnas', infeasible: -1 } });
   });
 
   it('rejects bad options with their paths', () => {
