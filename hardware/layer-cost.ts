@@ -140,6 +140,100 @@ function laneTail(layer: HwConv | HwDense, productBits: number, terms: number, f
   return { luts, dsps: 0 };
 }
 
+/**
+ * The paper's case (LUT multipliers, fixed-point): only cycles and LUTs vary. The (Tm, Tn) combinations are
+ * visited in the layer shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per
+ * layer. The table depends only on the shape and the word formats, so it is kept on the shape and shared.
+ */
+function lutOptionTable(layer: HwConv | HwDense, settings: OptionSettings, bram: number): OptionTable {
+  const d = loopDims(layer);
+  const a = layer.input as number;
+  const w = layer.weight as number;
+  checkBits(a, `${layer.name} input`);
+  checkBits(w, `${layer.name} weight`);
+  const sh = shapeOf(d, settings.maxUnroll);
+  const outCode = layer.output === 'wide' ? 0 : (layer.output as number);
+  const code = ((a * 17 + w) * 17 + outCode) * 2 + (layer.relu ? 1 : 0);
+  const known = sh.tables.get(code);
+  if (known && known.values[3] === bram) return known;
+  const productBits = a + w;
+  const tail = laneTail(layer, productBits, d.N * d.K * d.K, false);
+  const { tms, tns, fixedCounters, ctrlM, ctrlN, orderI, orderJ, orderCycles } = sh;
+  const mulLuts = multiplierLuts(a, w);
+  // Built in reused buffers, then copied once at its exact size (misses are half the layers of fresh genomes).
+  const lane = (tableScratch.lane = growTo(tableScratch.lane, tns.length));
+  for (let j = 0; j < tns.length; j++) lane[j] = tns[j] * mulLuts + adderTreeLuts(tns[j], productBits, false) + tail.luts;
+  const values = (tableScratch.values = growTo(tableScratch.values, orderI.length * OPTION_STRIDE));
+  let n = 0;
+  let best = Infinity;
+  let lastCycles = -1;
+  for (let q = 0; q < orderI.length; q++) {
+    const i = orderI[q];
+    const j = orderJ[q];
+    const luts = tms[i] * lane[j] + fixedCounters + ctrlM[i] + ctrlN[j];
+    if (luts >= best) continue;
+    best = luts;
+    const c = orderCycles[q];
+    // Same cycles as the option before but cheaper: replaces it.
+    if (c === lastCycles) n--;
+    const at = n * OPTION_STRIDE;
+    values[at] = c;
+    values[at + 1] = luts;
+    values[at + 2] = 0;
+    values[at + 3] = bram;
+    values[at + 4] = tms[i];
+    values[at + 5] = tns[j];
+    values[at + 6] = 0;
+    n++;
+    lastCycles = c;
+  }
+  const exact = new Array<number>(n * OPTION_STRIDE);
+  for (let k = 0; k < exact.length; k++) exact[k] = values[k];
+  const table: OptionTable = { count: n, stride: OPTION_STRIDE, values: exact };
+  return rememberTable(table, known === undefined, () => sh.tables.set(code, table));
+}
+
+/** Reused buffers of table building. */
+const tableScratch = { lane: new Float64Array(64), values: new Float64Array(1024) };
+
+function growTo(buf: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  return buf.length >= n ? buf : new Float64Array(Math.max(n, 2 * buf.length));
+}
+
+/** Tables kept in the caches at most (≈ 0.6 kB each for the seed spaces). */
+const MAX_CACHED_TABLES = 20_000;
+let cachedTables = 0;
+
+/**
+ * Caches a table (`store` puts it in its map). Tables are shared between calls: callers must not modify them
+ * (nothing in hardware/ does). Bounded in total, so a long search of fresh genomes does not grow the heap
+ * without end.
+ */
+function rememberTable(table: OptionTable, isNew: boolean, store: () => void): OptionTable {
+  if (isNew) {
+    if (cachedTables >= MAX_CACHED_TABLES) {
+      for (const t of shapes.values()) t.tables.clear();
+      poolTables.clear();
+      cachedTables = 0;
+    }
+    cachedTables++;
+  }
+  store();
+  return table;
+}
+
+/** Pooling option tables by output shape, window, input format and unroll cap. */
+const poolTables = new Map<string, OptionTable>();
+
+function poolOptionTable(layer: HwPool, settings: OptionSettings, bram: number): OptionTable {
+  const [r, c, ch] = layer.outShape;
+  const key = `${r},${c},${ch},${layer.size},${layer.input},${settings.maxUnroll}`;
+  const known = poolTables.get(key);
+  if (known && known.values[3] === bram) return known;
+  const table = packOptions(paretoOptions(poolOptions(layer, settings, bram)));
+  return rememberTable(table, known === undefined, () => poolTables.set(key, table));
+}
+
 function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSettings, bram: number, prune: boolean): StageOption[] {
   const d = loopDims(layer);
   const float = layer.input === 'float32' || layer.weight === 'float32';
@@ -159,37 +253,6 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
     : settings.multipliers === 'both' ? ['lut', 'dsp'] : [settings.multipliers];
   const sh = shapeOf(d, settings.maxUnroll);
   const { tms, tns, tilesM, tilesN, ctrlM, ctrlN, fixedCounters, pixelCycles } = sh;
-  if (prune && !float && impls.length === 1 && impls[0] === 'lut') {
-    // The paper's case: only cycles and LUTs vary. The (Tm, Tn) combinations are visited in the layer
-    // shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per layer. The list
-    // depends only on the shape and the word formats, so it is kept on the shape and shared.
-    const outCode = layer.output === 'wide' ? 0 : (layer.output as number);
-    const code = ((a * 17 + w) * 17 + outCode) * 2 + (layer.relu ? 1 : 0);
-    const known = sh.lists.get(code);
-    if (known && known.length > 0 && known[0].bram === bram) return known as StageOption[];
-    const mulLuts = multiplierLuts(a, w);
-    const lane = tns.map((tn) => tn * mulLuts + adderTreeLuts(tn, productBits, false) + tail.luts);
-    const out: StageOption[] = [];
-    let best = Infinity;
-    let lastCycles = -1;
-    const { orderI, orderJ, orderCycles } = sh;
-    for (let q = 0; q < orderI.length; q++) {
-      const i = orderI[q];
-      const j = orderJ[q];
-      const luts = tms[i] * lane[j] + fixedCounters + ctrlM[i] + ctrlN[j];
-      if (luts >= best) continue;
-      best = luts;
-      const c = orderCycles[q];
-      const o: StageOption = { cycles: c, luts, dsps: 0, bram, tm: tms[i], tn: tns[j], mult: 'lut' };
-      if (c === lastCycles) out[out.length - 1] = o;
-      else out.push(o);
-      lastCycles = c;
-    }
-    // Shared between calls: callers must not modify option lists (nothing in hardware/ does).
-    if (sh.lists.size >= 512) sh.lists.clear();
-    sh.lists.set(code, out);
-    return out;
-  }
   const out: StageOption[] = [];
   for (const mult of impls) {
     const mulLuts = float ? FLOAT32.multiplier.luts : mult === 'lut' ? multiplierLuts(a, w) : 0;
@@ -258,8 +321,8 @@ interface ShapeTable {
   readonly orderI: Int32Array;
   readonly orderJ: Int32Array;
   readonly orderCycles: Float64Array;
-  /** Pruned LUT-multiplier option lists of this shape by word formats (shared: never modified). */
-  readonly lists: Map<number, readonly StageOption[]>;
+  /** Pruned LUT-multiplier option tables of this shape by word formats (shared: never modified). */
+  readonly tables: Map<number, OptionTable>;
 }
 
 const shapes = new Map<string, ShapeTable>();
@@ -267,6 +330,8 @@ const shapes = new Map<string, ShapeTable>();
 /** Empties the per-shape tables (benchmarks of fresh genomes). */
 export function clearShapeCache(): void {
   shapes.clear();
+  poolTables.clear();
+  cachedTables = 0;
 }
 
 function shapeOf(d: ReturnType<typeof loopDims>, maxUnroll: number): ShapeTable {
@@ -299,7 +364,7 @@ function shapeOf(d: ReturnType<typeof loopDims>, maxUnroll: number): ShapeTable 
     ctrlM: tilesM.map((x) => counterLuts([x])),
     ctrlN: tilesN.map((x) => counterLuts([x])),
     fixedCounters: counterLuts([d.groups, d.R, d.C, d.K, d.K]),
-    lists: new Map(),
+    tables: new Map(),
   };
   if (shapes.size > 4_096) shapes.clear();
   shapes.set(key, t);
@@ -394,6 +459,52 @@ export function stageOptions(
   settings: OptionSettings = DEFAULT_OPTION_SETTINGS,
   figures: LayerFigures = layerFigures(layer),
 ): StageOption[] {
+  return optionList(stageOptionTable(layer, device, settings, figures));
+}
+
+/**
+ * A stage's options packed into one array, {@link OPTION_STRIDE} numbers per option: cycles, LUTs, DSPs, BRAM
+ * bits, Tm, Tn, multiplier (0 LUT, 1 DSP). One array instead of an object per option: the search builds and
+ * caches tens of thousands of option lists, and per-option objects made garbage collection a third of the
+ * mapping time (bench:mapper). The mapper reads the first four slots (its OptionColumns).
+ */
+export interface OptionTable {
+  readonly count: number;
+  readonly stride: typeof OPTION_STRIDE;
+  readonly values: readonly number[];
+}
+
+/** Numbers per option in an {@link OptionTable}. */
+export const OPTION_STRIDE = 7;
+
+/** Option k of a table as an object. */
+export function optionAt(t: OptionTable, k: number): StageOption {
+  const v = t.values, at = k * OPTION_STRIDE;
+  return { cycles: v[at], luts: v[at + 1], dsps: v[at + 2], bram: v[at + 3], tm: v[at + 4], tn: v[at + 5], mult: v[at + 6] === 1 ? 'dsp' : 'lut' };
+}
+
+/** Every option of a table as objects, in order. */
+export function optionList(t: OptionTable): StageOption[] {
+  return Array.from({ length: t.count }, (_, k) => optionAt(t, k));
+}
+
+/** Options as a table. */
+export function packOptions(options: readonly StageOption[]): OptionTable {
+  const values: number[] = [];
+  for (const o of options) values.push(o.cycles, o.luts, o.dsps, o.bram, o.tm, o.tn, o.mult === 'dsp' ? 1 : 0);
+  return { count: options.length, stride: OPTION_STRIDE, values };
+}
+
+/** The Pareto-pruned options of a layer as a table (the paper's LUT-only case is cached per shape and formats). */
+export function stageOptionTable(
+  layer: HwLayer,
+  device: Device,
+  settings: OptionSettings = DEFAULT_OPTION_SETTINGS,
+  figures: LayerFigures = layerFigures(layer),
+): OptionTable {
   const bram = figures.bramBits;
-  return layer.kind === 'maxpool' ? paretoOptions(poolOptions(layer, settings, bram)) : macOptions(layer, device, settings, bram, true);
+  if (layer.kind === 'maxpool') return poolOptionTable(layer, settings, bram);
+  const float = layer.input === 'float32' || layer.weight === 'float32';
+  if (!float && settings.multipliers === 'lut') return lutOptionTable(layer, settings, bram);
+  return packOptions(macOptions(layer, device, settings, bram, true));
 }

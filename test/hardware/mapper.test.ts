@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HwnasError } from '../../lib/errors.js';
 import { Rng } from '../../lib/rng.js';
@@ -5,7 +6,7 @@ import { bruteForceAnswers, bruteForceFrontier, mappingCount } from '../../hardw
 import { DEVICES } from '../../hardware/device.js';
 import { allStageOptions, paretoOptions, type StageCost, type StageOption } from '../../hardware/layer-cost.js';
 import {
-  bestThroughput, fewestLuts, mapFrontier, NO_LIMITS, type CostVector, type MapperLimits, type MapperStage,
+  bestThroughput, fewestLuts, mapFrontier, NO_LIMITS, type CostVector, type MapperLimits, type MapperStage, type PackedOptions,
 } from '../../hardware/mapper.js';
 import type { HwConv, HwLayer, HwPool, Word } from '../../hardware/network.js';
 
@@ -182,5 +183,93 @@ describe('DP mapper = brute force', () => {
       }
     }
     expect(() => mapFrontier([{ name: 'x', options: [] }], NO_LIMITS)).toThrow(/no implementation option/);
+  });
+});
+
+/** Random stages: 1–5 stages of 1–5 options; each resource varies or is constant (as in the pipeline's LUT-only case). */
+const stagesArb: fc.Arbitrary<MapperStage[]> = fc
+  .record({
+    varies: fc.record({ luts: fc.boolean(), dsps: fc.boolean(), bram: fc.boolean() }),
+    stages: fc.array(
+      fc.record({
+        constant: fc.record({ luts: fc.integer({ min: 0, max: 30 }), dsps: fc.integer({ min: 0, max: 4 }), bram: fc.integer({ min: 0, max: 50 }) }),
+        options: fc.array(
+          fc.record({
+            cycles: fc.integer({ min: 1, max: 40 }),
+            luts: fc.integer({ min: 0, max: 60 }),
+            dsps: fc.integer({ min: 0, max: 6 }),
+            bram: fc.integer({ min: 0, max: 50 }),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+  })
+  .map(({ varies, stages }) =>
+    stages.map((s, i) => ({
+      name: `s${i}`,
+      options: s.options.map((o) => ({
+        cycles: o.cycles,
+        luts: varies.luts ? o.luts : s.constant.luts,
+        dsps: varies.dsps ? o.dsps : s.constant.dsps,
+        bram: varies.bram ? o.bram : s.constant.bram,
+      })),
+    })),
+  );
+
+/**
+ * Limits at a Pareto-optimal mapping's costs (its sums, bottleneck and latency, −1…+1, or none): tight limits
+ * at the frontier are where an off-by-one in the DP's pruning would show.
+ */
+function limitsArb(stages: readonly MapperStage[]): fc.Arbitrary<MapperLimits> {
+  const pareto = bruteForceFrontier(stages, NO_LIMITS);
+  const near = fc.oneof(fc.constant(undefined), fc.integer({ min: -1, max: 1 }));
+  return fc
+    .record({ point: fc.nat({ max: pareto.length - 1 }), luts: near, dsps: near, bram: near, maxCycles: near, maxTotalCycles: near })
+    .map(({ point, ...offset }) => {
+      const m = pareto[point];
+      const at = (v: number, d: number | undefined): number => (d === undefined ? Infinity : Math.max(0, v + d));
+      return {
+        luts: at(m.luts, offset.luts),
+        dsps: at(m.dsps, offset.dsps),
+        bram: at(m.bram, offset.bram),
+        maxCycles: at(m.bottleneck, offset.maxCycles),
+        maxTotalCycles: at(m.totalCycles, offset.maxTotalCycles),
+      };
+    });
+}
+
+/** The same stages given as packed options (with an extra caller slot, as layer-cost.ts packs them). */
+function packed(stages: readonly MapperStage[]): MapperStage[] {
+  return stages.map((s) => {
+    const values = s.options.flatMap((o) => [o.cycles, o.luts, o.dsps, o.bram, -1]);
+    const p: PackedOptions = { count: s.options.length, stride: 5, values };
+    // Options left empty: the mapper must read the packed numbers only.
+    return { name: s.name, options: [], packed: p };
+  });
+}
+
+describe('DP mapper = brute force (property, fast-check)', () => {
+  it('on random option lists and limits: same frontier, same answers, back-pointers reproduce each point', () => {
+    fc.assert(
+      fc.property(stagesArb.chain((stages) => fc.tuple(fc.constant(stages), limitsArb(stages))), ([stages, limits]) => {
+        expectSameAsBruteForce(stages, limits);
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+  });
+
+  it('stages given as packed numbers map exactly as the same stages given as objects', () => {
+    fc.assert(
+      fc.property(stagesArb.chain((stages) => fc.tuple(fc.constant(stages), limitsArb(stages))), ([stages, limits]) => {
+        const a = mapFrontier(stages, limits);
+        const b = mapFrontier(packed(stages), limits);
+        expect(b.points).toEqual(a.points);
+        expect(b.blocked).toEqual(a.blocked);
+        for (const p of b.points) expect(b.mapping(p)).toEqual(a.mapping(p));
+      }),
+      { numRuns: 200, seed: 18 },
+    );
   });
 });
