@@ -33,11 +33,18 @@ export * from './pareto.js';
 export type { Strategy, StrategyContext, StrategyDefinition, StrategySnapshot } from '../strategies/strategy.js';
 export { defineStrategy } from '../strategies/strategy.js';
 export { STRATEGIES, STRATEGY_NAMES, createStrategy, parseStrategyOptions, type StrategyName } from '../strategies/registry.js';
+/** Constrained multi-objective Bayesian optimisation (GP surrogates, EHVI/ParEGO × P(feasible), Kriging-believer batches). */
+export { createBo, boOptionsSchema, type BoOptions } from '../strategies/bo/index.js';
 
 // Evaluation
 export type { Evaluator, EvalRequest, EvaluateOptions } from './eval/evaluator.js';
 export { TwoStageEvaluator, type HardwareStage, type TrainingStage, type HardwareOutcome, type TrainingOutcome, type TwoStageStats } from './eval/two-stage.js';
 export { WorkerPool, type PoolOptions } from './eval/pool.js';
+/** Where worker tasks run: the local pool or a Redis queue served by `hwnas worker` processes (see README, "Trials across machines"). */
+export type { TaskExecutor, WorkerInfo } from './eval/executor.js';
+export { RedisExecutor, type RedisExecutorOptions } from './eval/redis/executor.js';
+export { QueueWorker, type QueueWorkerOptions } from './eval/redis/worker.js';
+export { redisExecutorConfigSchema, redisConnectionSchema, type RedisExecutorConfig, type RedisConnectionConfig } from './eval/redis/options.js';
 
 // Benchmark problems
 export { PROBLEMS, PROBLEM_NAMES, problemByName, type ProblemName } from '../problems/index.js';
@@ -73,7 +80,8 @@ export * as hardware from '../hardware/index.js';
 
 // Training
 export { trainGenome, type TrainRequest, type TrainResult } from './train/train.js';
-export { loadDataset, DATASET_NAMES, datasetStatus, type DatasetName, type Dataset } from './train/datasets/registry.js';
+export { loadDataset, DATASET_NAMES, datasetStatus, datasetInfo, type DatasetName, type DatasetRef, type Dataset } from './train/datasets/registry.js';
+export { loadCustomData, detectDatasetKind, type CustomDatasetSpec, type CustomData } from './train/datasets/custom.js';
 export { saveTrainedModel, loadTrainedModel, trialModelDir } from './train/model-store.js';
 export type { TrainedModel } from './train/build-model.js';
 
@@ -85,6 +93,29 @@ export { runStudy, openStudy, type RunStudyOptions } from './search/run-study.js
 export { SILENT, type ProgressSink, type ProgressSinkFactory, type ProgressUpdate } from './search/progress.js';
 export { runMethod, METHODS, type Method, type MethodResult } from './search/baselines.js';
 export { runCompare, compareConfigSchema, parseCompareConfig, type CompareConfig } from './search/compare.js';
+/** NASAIC: two networks and a heterogeneous ASIC searched together under latency/energy/area specs, and the successive baseline. */
+export { runNasaicSearch, NASAIC_OBJECTIVES, type NasaicRunOptions, type NasaicRunResult } from './search/nasaic/run.js';
+export { runSuccessive, type SuccessiveResult } from './search/nasaic/successive.js';
+export { runNasaicCompare, nasaicRatios, NASAIC_PAPER, type NasaicCompareRow } from './search/nasaic/compare.js';
+export { nasaicConfigSchema, parseNasaicConfig, NASAIC_DEFAULT_SPECS, type NasaicConfig } from './search/nasaic/config.js';
+export { nasaicReward } from './search/nasaic/reward.js';
+/** The NASAIC space and its decoders (each task's network genome, the heterogeneous accelerator). */
+export { nasaicSpace, decodeTasks, decodeHeteroDesign, NASAIC_MNIST_FASHION, type HeteroDesign, type NasaicSpaceOptions } from './space/nasaic.js';
+/** NAS-Bench-201 architecture strings and the layer list of the CIFAR network a cell builds. */
+export { parseNb201Arch, formatNb201Arch, nb201Layers } from './space/nb201-network.js';
+
+/**
+ * Measured latency on this CPU (HSCoNAS, issue 14): `runProfile` measures a predictor in onnxruntime-node,
+ * `measureOnnx` times a model the way the predictor was timed, `MeasuredLatencyPredictor` / `loadPredictor` read a
+ * predictor file, `latencyPredictorOf` gives any hardware model's latency of a decoded architecture.
+ */
+export { runProfile, measureOnnx, validatePredictor, DEFAULT_PROFILE, type ProfileOptions, type ProfileResult } from './profile/profile.js';
+export {
+  MeasuredLatencyPredictor, loadPredictor, predictorPath, parsePredictorFile, latencyPredictorOf, ortCpuModel,
+  type LatencyPredictor, type PredictorFile, type PredictionAccuracy,
+} from '../hardware/predictor/index.js';
+/** The HSCoNAS strategy (evolution with channel scaling and space shrinking). */
+export { createHsconas, hsconasOptionsSchema, type HsconasOptions, type HsconasStrategy } from '../strategies/hsconas/index.js';
 
 // ONNX export and the report
 export { buildOnnxModel } from './onnx/export.js';

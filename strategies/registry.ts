@@ -3,7 +3,9 @@
  */
 import { ConfigError } from '../lib/errors.js';
 import { zodIssues } from '../lib/validate.js';
+import { boStrategy } from './bo/index.js';
 import { nsga2Strategy } from './nsga2/index.js';
+import { hsconasStrategy } from './hsconas/index.js';
 import { randomStrategy } from './random.js';
 import { reinforceStrategy } from './reinforce/index.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from './strategy.js';
@@ -12,6 +14,8 @@ export const STRATEGIES = {
   random: randomStrategy,
   nsga2: nsga2Strategy,
   reinforce: reinforceStrategy,
+  hsconas: hsconasStrategy,
+  bo: boStrategy,
 } as const satisfies Record<string, StrategyDefinition>;
 
 /** Names of the registered strategies. */

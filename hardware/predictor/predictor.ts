@@ -1,0 +1,294 @@
+/**
+ * Latency predictors: one interface for "how long does this decoded architecture take on the target", and the
+ * measured one HSCoNAS builds (Luo et al., DATE 2021; MODELS-ACCELERATORS.md §3.3): a per-operator lookup
+ * table measured on the device, summed over the layers, plus a correction fitted on whole-network
+ * measurements — `LAT(a) = Σᵢ LUT(opᵢ) + b` in its simplest form. The predictor file is versioned JSON with
+ * the machine it was measured on; `hwnas profile` writes it (lib/profile).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { HwnasError } from '../../lib/errors.js';
+import type { Architecture, Quantization } from '../../lib/space/decode.js';
+import { parseOrThrow } from '../../lib/validate.js';
+import { fromArchitecture, layerMacs, type HwNetwork } from '../network.js';
+import { dot, leastSquares, relativeErrors, type PredictionAccuracy } from './fit.js';
+import { networkOps, opFeatures, opGroup, opKey, type OpSpec } from './ops.js';
+
+/** Latency of a decoded architecture on one target: what any hardware model can expose (ORT CPU, FPGA, ASIC). */
+export interface LatencyPredictor {
+  /** e.g. `ort-cpu`, `lu2019-pipeline on ep4ce115`. */
+  readonly name: string;
+  /** Predicted latency of one image, ms. */
+  predictMs(arch: Architecture, quant: Quantization): number;
+}
+
+/** The current predictor file format. */
+export const PREDICTOR_FORMAT = 'hwnas-latency-predictor';
+export const PREDICTOR_VERSION = 1;
+
+/** Whole-network corrections a profile chooses between (by leave-one-out error on its calibration networks). */
+export const CORRECTION_KINDS = ['bias', 'affine', 'affine-ops', 'per-kind', 'per-group', 'regression'] as const;
+
+/** The regression groups a `per-group` correction weighs separately (kind × precision). */
+export const CORRECTION_GROUPS = ['conv:float', 'conv:q8', 'conv:q16', 'maxpool', 'dense:float', 'dense:q8', 'dense:q16'] as const;
+export type CorrectionKind = (typeof CORRECTION_KINDS)[number];
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const accuracySchema = z.object({
+  n: z.number().int(),
+  within10: finite,
+  rmsePct: finite,
+  kendallTau: finite,
+  pearson: finite,
+  maePct: finite,
+});
+
+/** Schema of a predictor file. */
+export const predictorFileSchema = z.object({
+  format: z.literal(PREDICTOR_FORMAT),
+  version: z.literal(PREDICTOR_VERSION),
+  target: z.string().min(1),
+  createdAt: z.string(),
+  machine: z.object({
+    cpu: z.string(),
+    cores: z.number().int(),
+    arch: z.string(),
+    platform: z.string(),
+    node: z.string(),
+    runtime: z.string(),
+    runtimeVersion: z.string(),
+    threads: z.number().int().positive(),
+    /** 1-minute load average before and after the profile (the machine may be shared). */
+    loadAvg: z.array(finite),
+  }),
+  settings: z.object({
+    warmup: z.number().int(),
+    repeats: z.number().int(),
+    /** Figure kept of the repeats: median, min, q10 or q25. */
+    statistic: z.enum(['median', 'min', 'q10', 'q25']),
+    spaces: z.array(z.string()),
+    seed: z.number().int(),
+    calibrationNetworks: z.number().int(),
+  }),
+  /** Median time of a session run of an empty (Identity) graph, ms: subtracted from every table entry. */
+  overheadMs: finite,
+  /**
+   * The speed reference's figure during the profile, ms (geometric mean of three fixed graphs timed in every
+   * chunk, lib/profile/graphs.ts): every time in this file is normalised to this load level.
+   */
+  referenceMs: finite,
+  /** Each reference graph's level (median over the profile's chunks), ms: what measurements are normalised to. */
+  referenceLevels: z.array(finite).min(1),
+  /** Operator key → median ms above the overhead, and its spread ((q75 − q25) / median). */
+  table: z.record(z.string(), z.object({ ms: finite, spread: finite })),
+  /** Per regression group (kind:precision) → coefficients over opFeatures, for operators not in the table. */
+  regression: z.record(z.string(), z.array(finite)),
+  correction: z.object({
+    kind: z.enum(CORRECTION_KINDS),
+    coef: z.array(finite),
+    /** Leave-one-out figures of every candidate on the calibration networks (the chosen one has the lowest RMSE %). */
+    candidates: z.record(z.string(), z.object({ looRmsePct: finite, looWithin10: finite })),
+  }),
+  /** Held-out validation written by the profile when asked for (random networks never used for fitting). */
+  validation: z
+    .object({
+      networks: z.number().int(),
+      /** Against measurements normalised to the profile's load level. */
+      accuracy: accuracySchema,
+      /** Against the raw measurements. */
+      rawAccuracy: accuracySchema,
+      /** Median over networks of the measurement spread ((q75 − q25) / median of the repeats). */
+      noise: finite,
+      seed: z.number().int(),
+    })
+    .optional(),
+});
+
+/** A predictor file. */
+export type PredictorFile = z.output<typeof predictorFileSchema>;
+
+/** Network-level summary a correction reads. */
+export interface NetworkSums {
+  /** Σ of table (or regression) latencies of the operators, ms. */
+  readonly lookupMs: number;
+  readonly ops: number;
+  /** MACs / 1e6. */
+  readonly mmacs: number;
+  /** Activation elements in and out of every operator / 1e4. */
+  readonly elems: number;
+  /** Σ of the lookups per operator kind (conv, maxpool, dense), ms. */
+  readonly byKind?: { readonly conv: number; readonly maxpool: number; readonly dense: number };
+  /** Σ of the lookups per regression group ({@link CORRECTION_GROUPS}; others count with their kind's first group), ms. */
+  readonly byGroup?: Readonly<Record<string, number>>;
+}
+
+/** The correction's feature row of a network (the coefficient vector has the same length). */
+export function correctionFeatures(kind: CorrectionKind, s: NetworkSums): number[] {
+  switch (kind) {
+    case 'bias':
+      return [1];
+    case 'affine':
+      return [s.lookupMs, 1];
+    case 'affine-ops':
+      return [s.lookupMs, s.ops, 1];
+    case 'per-kind': {
+      const k = s.byKind ?? { conv: s.lookupMs, maxpool: 0, dense: 0 };
+      return [k.conv, k.maxpool, k.dense, 1];
+    }
+    case 'per-group':
+      return [...CORRECTION_GROUPS.map((g) => s.byGroup?.[g] ?? 0), 1];
+    case 'regression':
+      return [s.mmacs, s.elems, s.ops, 1];
+  }
+}
+
+/** Applies a correction. `bias` keeps the sum as is: LAT = Σ LUT + b. */
+export function applyCorrection(kind: CorrectionKind, coef: readonly number[], s: NetworkSums): number {
+  const f = correctionFeatures(kind, s);
+  return kind === 'bias' ? s.lookupMs + coef[0] : dot(f, coef);
+}
+
+/**
+ * Fits a correction on calibration networks by least squares on the relative error (weights 1/y², so a 0.1 ms
+ * network counts as much as a 5 ms one — the ±10 % metric is relative).
+ */
+export function fitCorrection(kind: CorrectionKind, sums: readonly NetworkSums[], measuredMs: readonly number[]): number[] | null {
+  const w = measuredMs.map((y) => 1 / (y * y));
+  if (kind === 'bias') {
+    // b = weighted mean of (y − Σ).
+    const num = sums.reduce((a, s, i) => a + w[i] * (measuredMs[i] - s.lookupMs), 0);
+    const den = w.reduce((a, x) => a + x, 0);
+    return den > 0 ? [num / den] : null;
+  }
+  return leastSquares(sums.map((s) => correctionFeatures(kind, s)), measuredMs, w);
+}
+
+/** Leave-one-out predictions of a correction kind (NaN where a fold could not be fitted). */
+export function leaveOneOut(kind: CorrectionKind, sums: readonly NetworkSums[], measuredMs: readonly number[]): number[] {
+  return sums.map((s, i) => {
+    const coef = fitCorrection(kind, sums.filter((_, j) => j !== i), measuredMs.filter((_, j) => j !== i));
+    return coef ? applyCorrection(kind, coef, s) : NaN;
+  });
+}
+
+/** Chooses the correction with the lowest leave-one-out RMSE % and fits it on all calibration networks. */
+export function chooseCorrection(sums: readonly NetworkSums[], measuredMs: readonly number[]): PredictorFile['correction'] {
+  const candidates: Record<string, { looRmsePct: number; looWithin10: number }> = {};
+  let best: { kind: CorrectionKind; rmse: number } | null = null;
+  // The regression needs a few more networks than unknowns to be judged at all.
+  for (const kind of CORRECTION_KINDS) {
+    if (correctionFeatures(kind, sums[0] ?? { lookupMs: 0, ops: 0, mmacs: 0, elems: 0 }).length + 2 > sums.length) continue;
+    const pred = leaveOneOut(kind, sums, measuredMs);
+    const e = relativeErrors(pred, measuredMs);
+    if (e.some((x) => !Number.isFinite(x))) continue;
+    const rmse = 100 * Math.sqrt(e.reduce((a, x) => a + x * x, 0) / e.length);
+    candidates[kind] = { looRmsePct: rmse, looWithin10: e.filter((x) => Math.abs(x) <= 0.1).length / e.length };
+    if (!best || rmse < best.rmse) best = { kind, rmse };
+  }
+  if (!best) throw new HwnasError('PREDICTOR_FIT', `too few calibration networks (${sums.length}) to fit a correction`);
+  const coef = fitCorrection(best.kind, sums, measuredMs)!;
+  return { kind: best.kind, coef, candidates };
+}
+
+/** A measured-table predictor (table + per-group regression + whole-network correction). */
+export class MeasuredLatencyPredictor implements LatencyPredictor {
+  readonly name: string;
+
+  constructor(readonly file: PredictorFile) {
+    this.name = file.target;
+  }
+
+  /** Latency of one operator above the session overhead, ms: the table entry, else the group's regression. */
+  opMs(o: OpSpec): number {
+    const hit = this.file.table[opKey(o)];
+    if (hit) return hit.ms;
+    const coef = this.file.regression[opGroup(o)];
+    if (!coef) {
+      throw new HwnasError(
+        'PREDICTOR_UNKNOWN_OP',
+        `the ${this.file.target} predictor has no measurement of "${opKey(o)}" nor a regression for "${opGroup(o)}"; profile a space that contains it (hwnas profile --space …)`,
+      );
+    }
+    // A regression line may go below zero for the smallest operators; an operator never takes negative time.
+    return Math.max(0, dot(opFeatures(o), coef));
+  }
+
+  /** The sums a correction reads. */
+  sums(net: HwNetwork): NetworkSums {
+    const ops = networkOps(net);
+    let lookupMs = 0;
+    let elems = 0;
+    const byKind = { conv: 0, maxpool: 0, dense: 0 };
+    const byGroup: Record<string, number> = {};
+    for (const o of ops) {
+      const ms = this.opMs(o);
+      lookupMs += ms;
+      if (o.op === 'conv' || o.op === 'maxpool' || o.op === 'dense') byKind[o.op] += ms;
+      // Depthwise and activation groups are folded into their kind's float group (the spaces have none).
+      const g = (CORRECTION_GROUPS as readonly string[]).includes(opGroup(o)) ? opGroup(o) : o.op === 'conv' ? 'conv:float' : o.op === 'dense' ? 'dense:float' : 'maxpool';
+      byGroup[g] = (byGroup[g] ?? 0) + ms;
+      elems += opFeatures(o)[2];
+    }
+    const mmacs = net.layers.reduce((a, l) => a + layerMacs(l), 0) / 1e6;
+    return { lookupMs, ops: ops.length, mmacs, elems, byKind, byGroup };
+  }
+
+  /** Predicted latency of a hardware network, ms. */
+  predictNetworkMs(net: HwNetwork): number {
+    const c = this.file.correction;
+    // Never below the empty graph's time: a session run costs at least that.
+    return Math.max(this.file.overheadMs, applyCorrection(c.kind, c.coef, this.sums(net)));
+  }
+
+  predictMs(arch: Architecture, quant: Quantization): number {
+    return this.predictNetworkMs(fromArchitecture(arch, quant));
+  }
+}
+
+/** Validated predictor file from a parsed JSON value (ConfigError with paths otherwise). */
+export function parsePredictorFile(raw: unknown, where = 'predictor'): PredictorFile {
+  const r = raw as { format?: unknown; version?: unknown } | null;
+  if (r && r.format === PREDICTOR_FORMAT && r.version !== PREDICTOR_VERSION) {
+    throw new HwnasError('PREDICTOR_VERSION', `${where}: predictor file version ${String(r.version)} is not supported (this hwnas reads version ${PREDICTOR_VERSION}); re-run hwnas profile`);
+  }
+  return parseOrThrow(predictorFileSchema, raw, where, 'invalid predictor file');
+}
+
+/** The default directory of predictor files: `$HWNAS_CACHE/predictors` (default ~/.cache/hwnas/predictors). */
+export function defaultPredictorDir(): string {
+  return path.join(process.env.HWNAS_CACHE || path.join(os.homedir(), '.cache', 'hwnas'), 'predictors');
+}
+
+/** Where the predictor of `target` is read from: env `HWNAS_PREDICTOR_<TARGET>` (e.g. HWNAS_PREDICTOR_ORT_CPU), else the default directory. */
+export function predictorPath(target: string): string {
+  const env = process.env[`HWNAS_PREDICTOR_${target.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+  return env || path.join(defaultPredictorDir(), `${target}.json`);
+}
+
+const cache = new Map<string, { mtimeMs: number; predictor: MeasuredLatencyPredictor }>();
+
+/** Loads (and caches, until the file changes) the predictor in `file`; says what to run when it is missing. */
+export function loadPredictor(file: string, target = 'ort-cpu'): MeasuredLatencyPredictor {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new HwnasError('INPUT_NO_PREDICTOR', `no latency predictor at ${file}: run \`hwnas profile --target ${target}\` first (or set HWNAS_PREDICTOR_${target.toUpperCase().replace(/[^A-Z0-9]/g, '_')})`);
+  }
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === stat.mtimeMs) return hit.predictor;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HwnasError('INPUT_BAD_PREDICTOR', `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const predictor = new MeasuredLatencyPredictor(parsePredictorFile(raw, file));
+  cache.set(file, { mtimeMs: stat.mtimeMs, predictor });
+  return predictor;
+}
+
+/** Accuracy figures type, re-exported for the profile and benches. */
+export type { PredictionAccuracy };

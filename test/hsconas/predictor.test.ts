@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../lib/rng.js';
+import { decodeArchitecture, decodeQuantization, presetSpace } from '../../lib/space/index.js';
+import { evaluateGenome, parseHardwareSpec } from '../../hardware/model.js';
+import { fromArchitecture } from '../../hardware/network.js';
+import { kendallTau, leastSquares, predictionAccuracy } from '../../hardware/predictor/fit.js';
+import { latencyPredictorOf } from '../../hardware/predictor/index.js';
+import { networkOps } from '../../hardware/predictor/ops.js';
+import { chooseCorrection, loadPredictor, MeasuredLatencyPredictor, parsePredictorFile, type NetworkSums } from '../../hardware/predictor/predictor.js';
+import { installSyntheticPredictor, opCost, syntheticPredictor } from './fixture.js';
+
+const file = installSyntheticPredictor();
+afterAll(() => {
+  delete process.env.HWNAS_PREDICTOR_ORT_CPU;
+});
+
+describe('fit helpers', () => {
+  it('least squares recovers a known line; Kendall τ and ±10 % count as defined', () => {
+    const X = [[1, 1], [2, 1], [3, 1], [4, 1]];
+    const coef = leastSquares(X, [3, 5, 7, 9])!;
+    expect(coef[0]).toBeCloseTo(2, 6); // the tiny ridge (1e-9 × trace) shifts the last digits
+    expect(coef[1]).toBeCloseTo(1, 6);
+    expect(kendallTau([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(kendallTau([1, 2, 3, 4], [40, 30, 20, 10])).toBeCloseTo(-1, 12);
+    const a = predictionAccuracy([1.05, 2.5, 3], [1, 2, 3]);
+    expect(a.within10).toBeCloseTo(2 / 3, 12);
+    expect(a.rmsePct).toBeCloseTo(100 * Math.sqrt((0.05 ** 2 + 0.25 ** 2) / 3), 9);
+  });
+
+  it('chooses the correction that generalises: an affine truth is found as affine', () => {
+    const rng = Rng.fromSeed(1);
+    const sums: NetworkSums[] = Array.from({ length: 30 }, () => ({ lookupMs: rng.uniform(0.05, 1), ops: rng.int(2, 9), mmacs: rng.next(), elems: rng.next() }));
+    const y = sums.map((s) => 0.6 * s.lookupMs + 0.04);
+    const c = chooseCorrection(sums, y);
+    expect(['affine', 'affine-ops', 'per-kind']).toContain(c.kind);
+    expect(c.candidates.affine.looRmsePct).toBeLessThan(1e-6);
+    expect(c.candidates.bias.looRmsePct).toBeGreaterThan(5);
+  });
+});
+
+describe('measured predictor and the ort-cpu hardware model', () => {
+  const space = presetSpace('lu2019-mnist');
+  it('predicts Σ table + bias, and the ort-cpu model reports it with the latency constraint', () => {
+    const p = loadPredictor(file);
+    const rng = Rng.fromSeed(5);
+    const spec = parseHardwareSpec({ device: 'ep4ce115', maxLatencyMs: 0.1 });
+    let feasible = 0;
+    for (let i = 0; i < 30; i++) {
+      const g = space.sample(rng);
+      const arch = decodeArchitecture(space, g);
+      const quant = decodeQuantization(space, g);
+      const expected = networkOps(fromArchitecture(arch, quant)).reduce((a, o) => a + opCost(o), 0) + 0.03;
+      expect(p.predictMs(arch, quant)).toBeCloseTo(expected, 12);
+      const r = evaluateGenome(space, g, spec, 'ort-cpu');
+      expect(r.model).toBe('ort-cpu');
+      expect(r.latencyMs).toBeCloseTo(expected, 12);
+      expect(r.luts).toBeNull();
+      expect(r.feasible).toBe(expected <= 0.1);
+      expect(r.violations.latencyMs).toBeCloseTo((expected - 0.1) / 0.1, 9);
+      if (r.feasible) feasible++;
+      expect(latencyPredictorOf('ort-cpu', spec).predictMs(arch, quant)).toBeCloseTo(expected, 12);
+    }
+    expect(feasible).toBeGreaterThan(0);
+    expect(feasible).toBeLessThan(30);
+  });
+
+  it('the analytical FPGA models answer through the same predictor interface', () => {
+    const spec = parseHardwareSpec({ device: 'ep4ce115' });
+    const g = space.sample(Rng.fromSeed(2));
+    const ms = latencyPredictorOf('lu2019-pipeline', spec).predictMs(decodeArchitecture(space, g), decodeQuantization(space, g));
+    expect(ms).toBe(evaluateGenome(space, g, spec, 'lu2019-pipeline').latencyMs);
+    expect(ms).toBeGreaterThan(0);
+  });
+
+  it('an operator outside the table falls back to its group regression; an unknown group is an error naming it', () => {
+    const p = new MeasuredLatencyPredictor(syntheticPredictor());
+    const o = { op: 'conv' as const, cin: 3, cout: 5, k: 7, stride: 2, h: 9, w: 9, groups: 1, precision: 'float' as const };
+    expect(p.opMs(o)).toBeCloseTo(opCost(o), 12);
+    expect(() => p.opMs({ op: 'sigmoid', elements: 10 })).toThrow(/sigmoid/);
+  });
+
+  it('refuses a file of another version or with bad fields, with the path of the bad value', () => {
+    const good = syntheticPredictor();
+    expect(() => parsePredictorFile({ ...good, version: 99 })).toThrow(/version 99/);
+    expect(() => parsePredictorFile({ ...good, overheadMs: 'x' })).toThrow(/overheadMs/);
+    expect(() => loadPredictor(`${file}.missing`)).toThrow(/hwnas profile --target ort-cpu/);
+    expect(fs.existsSync(file)).toBe(true);
+  });
+});
