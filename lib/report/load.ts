@@ -41,8 +41,8 @@ const hvSchema = z.object({
 export function loadRun(dir: string, options: LoadOptions = {}): LoadedRun {
   const warn = options.warn ?? ((m: string) => process.stderr.write(`hwnas: warning: ${m}\n`));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new HwnasError('INPUT_NO_RUN', `${dir} is not a directory`);
-  const { file, events, torn } = readJournalFile(dir);
-  if (torn) warn(`${file}: the last line is torn (an interrupted or ongoing write); skipping it`);
+  const { file, events, torn, tornBytes } = readJournalFile(dir);
+  if (torn) warn(`${file}: the last line (${tornBytes} bytes) is torn (an interrupted or ongoing write); skipping it`);
   const record = studyRecordOf(events, file);
   const trials = replayTrials(events, file);
   const finished = finishedOf(trials);

@@ -76,7 +76,7 @@ export class JournalStorage implements StudyStorage {
     }
     const parsed = parseJournal(text, file);
     if (parsed.torn) {
-      warn(`${file}: the last line was torn by an interrupted write; skipping it, its trial will run again`);
+      warn(`${file}: the last line (${parsed.tornBytes} bytes) was torn by an interrupted write; skipping it, its trial will run again`);
       fs.truncateSync(file, parsed.goodBytes);
     }
     return parsed.events;

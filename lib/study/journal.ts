@@ -57,6 +57,8 @@ export interface ParsedJournal {
   readonly goodBytes: number;
   /** Whether the last line was torn (an interrupted or ongoing write) and skipped. */
   readonly torn: boolean;
+  /** Bytes of the torn line. */
+  readonly tornBytes?: number;
 }
 
 function corrupt(file: string, line: number, what: string): HwnasError {
@@ -91,7 +93,7 @@ export function parseJournal(text: string, file: string): ParsedJournal {
     const restEmpty = lines.slice(i + 1).every((l) => l.trim() === '');
     if (parsed === undefined || isLast) {
       if (!restEmpty) throw corrupt(file, i + 1, 'is not valid JSON and is not the last line');
-      return { events, goodBytes, torn: true };
+      return { events, goodBytes, torn: true, tornBytes: Buffer.byteLength(line, 'utf8') };
     }
     const r = eventSchema.safeParse(parsed);
     if (!r.success) {

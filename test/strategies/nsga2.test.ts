@@ -255,7 +255,7 @@ describe('nsga2 strategy', () => {
 
   it('on nb201 asks no repeats (history dedupe) and beats random search at 1000 evaluations', async () => {
     const { nb201Problem } = await import('../../problems/nb201.js');
-    const { normalisePoints } = await import('../../lib/study/summary.js');
+    const { normalisePoints } = await import('../../lib/pareto.js');
     const problem = nb201Problem();
     const s = make(problem.space, {}, 5, problem.objectives);
     const keys = new Set<string>();
