@@ -1,6 +1,7 @@
 /** The benchmark problems by name: one const map, so `ProblemName` is a closed union (`--problem nb201`). */
 import { ConfigError } from '../lib/errors.js';
 import { dtlz2Problem } from './dtlz.js';
+import { edgeCodesignNestedProblem, edgeCodesignProblem } from './edge-codesign.js';
 import { nb201Problem } from './nb201.js';
 import type { BenchmarkProblem } from './problem.js';
 import { zdtProblem } from './zdt.js';
@@ -11,6 +12,8 @@ export const PROBLEMS = {
   zdt3: () => zdtProblem('zdt3'),
   dtlz2: () => dtlz2Problem(),
   nb201: () => nb201Problem(),
+  'edge-codesign': () => edgeCodesignProblem(),
+  'edge-codesign-nested': () => edgeCodesignNestedProblem(),
 } as const satisfies Record<string, () => BenchmarkProblem>;
 
 /** Names of the registered problems. */
