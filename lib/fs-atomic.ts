@@ -1,13 +1,13 @@
 /** Atomic file writes: a temp file in the same directory, then a rename, so no reader ever sees half a file. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HwnasError } from './errors.js';
+import { HwnasError, type ErrorCode } from './errors.js';
 
 /**
  * Writes `data` to `file` through `.<name>.tmp-<pid>` and a rename. On any error the temp file is removed
  * and a HwnasError with `code` is thrown.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, code = 'WRITE_FAILED'): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, code: ErrorCode = 'WRITE_FAILED'): void {
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}`);
   try {
     fs.writeFileSync(tmp, data);

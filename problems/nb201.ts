@@ -34,7 +34,7 @@ function packageRoot(): string {
     const pkg = path.join(dir, 'package.json');
     if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'hwnas') return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw new HwnasError('DATA_MISSING', 'nb201: cannot find the hwnas package root above ' + fileURLToPath(import.meta.url));
+    if (up === dir) throw new HwnasError('DATASET_MISSING', 'nb201: cannot find the hwnas package root above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
 }
@@ -56,7 +56,7 @@ export function parseNb201Csv(text: string, source = 'nb201 CSV'): Nb201Table {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const header = lines[0]?.trim();
   if (header !== 'index,arch,ops,cifar10_test_acc,fpga_latency_ms') {
-    throw new HwnasError('DATA_INVALID', `${source}: unexpected header ${JSON.stringify(header)}`);
+    throw new HwnasError('DATASET_INVALID', `${source}: unexpected header ${JSON.stringify(header)}`);
   }
   const error = new Float64Array(NB201_CELLS).fill(NaN);
   const latencyMs = new Float64Array(NB201_CELLS).fill(NaN);
@@ -68,16 +68,16 @@ export function parseNb201Csv(text: string, source = 'nb201 CSV'): Nb201Table {
     const lat = Number(cols[4]);
     const idx = Number(cols[0]);
     if (cols.length !== 5 || ops.length !== 6 || ops.some((o) => !Number.isInteger(o) || o < 0 || o > 4) || !Number.isFinite(acc) || !Number.isFinite(lat) || !Number.isInteger(idx)) {
-      throw new HwnasError('DATA_INVALID', `${source}: malformed line ${r + 1}: ${lines[r].slice(0, 120)}`);
+      throw new HwnasError('DATASET_INVALID', `${source}: malformed line ${r + 1}: ${lines[r].slice(0, 120)}`);
     }
     const code = nb201Code(ops);
-    if (index[code] !== -1) throw new HwnasError('DATA_INVALID', `${source}: ops ${cols[2]} appear twice (line ${r + 1})`);
+    if (index[code] !== -1) throw new HwnasError('DATASET_INVALID', `${source}: ops ${cols[2]} appear twice (line ${r + 1})`);
     error[code] = 100 - acc;
     latencyMs[code] = lat;
     index[code] = idx;
   }
   if (lines.length - 1 !== NB201_CELLS) {
-    throw new HwnasError('DATA_INVALID', `${source}: ${lines.length - 1} rows, expected ${NB201_CELLS}`);
+    throw new HwnasError('DATASET_INVALID', `${source}: ${lines.length - 1} rows, expected ${NB201_CELLS}`);
   }
   return { error, latencyMs, index };
 }
@@ -88,7 +88,7 @@ let cached: Nb201Table | undefined;
 export function nb201Table(): Nb201Table {
   if (cached) return cached;
   const file = nb201CsvPath();
-  if (!fs.existsSync(file)) throw new HwnasError('DATA_MISSING', `nb201: ${file} is missing (it ships with the package under data/nb201/)`);
+  if (!fs.existsSync(file)) throw new HwnasError('DATASET_MISSING', `nb201: ${file} is missing (it ships with the package under data/nb201/)`);
   cached = parseNb201Csv(fs.readFileSync(file, 'utf8'), file);
   return cached;
 }

@@ -4,7 +4,7 @@
  * inference on the dataset's test images before it is written (lib/onnx/export-run.ts).
  */
 import type { Command } from 'commander';
-import { ConfigError, HwnasError } from '../errors.js';
+import { ConfigError, HwnasError, isInputError, type ErrorCode } from '../errors.js';
 import { exportRun, type ExportedModel, type Selection } from '../onnx/export-run.js';
 import { DEFAULT_VERIFY } from '../onnx/verify.js';
 import { FlagReader } from './flags.js';
@@ -81,9 +81,9 @@ export function register(program: Command): void {
       } catch (err) {
         // Bad input names the flag it came from: exit code 2, nothing written.
         // A damaged or empty journal is bad input too: the --run given is not a usable run.
-        const journal = ['JOURNAL_CORRUPT', 'JOURNAL_VERSION', 'RUN_EMPTY'];
-        if (err instanceof HwnasError && (err.code.startsWith('INPUT_') || journal.includes(err.code))) {
-          const runLevel = ['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE', 'INPUT_UNSUPPORTED_SPACE', ...journal].includes(err.code);
+        const journal: readonly ErrorCode[] = ['JOURNAL_CORRUPT', 'JOURNAL_VERSION', 'RUN_EMPTY'];
+        if (isInputError(err)) {
+          const runLevel = (['INPUT_NO_RUN', 'INPUT_BAD_RUN', 'INPUT_NO_FEASIBLE', 'INPUT_UNSUPPORTED_SPACE', ...journal] as readonly ErrorCode[]).includes(err.code);
           const where = err.code === 'INPUT_OUT' ? '--out' : select.kind === 'trial' && !runLevel ? '--trial' : '--run';
           throw new ConfigError([{ path: where, message: err.message }], 'hwnas export: bad arguments');
         }

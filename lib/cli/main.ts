@@ -3,7 +3,7 @@
  * adding a command = one import and one call here.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, HwnasError } from '../errors.js';
+import { ConfigError, HwnasError, exitStatusOf } from '../errors.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (nothing written). */
 export const EXIT_BAD_INPUT = 2;
@@ -36,7 +36,7 @@ export function reportError(err: unknown, debug: boolean): { message: string; co
   const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
   if (err instanceof ConfigError) return { message: `hwnas: ${err.message}${stack}`, code: EXIT_BAD_INPUT };
   if (err instanceof HwnasError) {
-    return { message: `hwnas: ${err.message} [${err.code}]${stack}`, code: err.code.startsWith('INPUT_') ? EXIT_BAD_INPUT : 1 };
+    return { message: `hwnas: ${err.message} [${err.code}]${stack}`, code: exitStatusOf(err.code) };
   }
   const f = fileError(err);
   if (f) return { message: `hwnas: ${f.path}: ${f.message.replace(/^E[A-Z]+: /, '')} [${f.code}]${stack}`, code: EXIT_BAD_INPUT };

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, HwnasError, type Issue } from '../errors.js';
+import { ConfigError, HwnasError, type Issue, isInputError } from '../errors.js';
 import { renderReport } from '../report/html.js';
 import { loadRun, type LoadedRun } from '../report/load.js';
 
@@ -56,7 +56,7 @@ export function register(program: Command): void {
         html = await renderReport(runs, { title: flags.title });
       } catch (err) {
         // Runs that cannot be compared (different objectives) are bad input too.
-        if (err instanceof HwnasError && err.code.startsWith('INPUT_')) throw new ConfigError([{ path: 'runDir', message: err.message }], 'hwnas report: bad arguments');
+        if (isInputError(err)) throw new ConfigError([{ path: 'runDir', message: err.message }], 'hwnas report: bad arguments');
         throw err;
       }
       writeFileAtomic(out, html, 'REPORT_WRITE');

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { WorkerError } from '../errors.js';
+import type { TaskExecutor } from './executor.js';
 import type { TaskName } from './tasks.js';
 import type { WorkerMessage } from './worker.js';
 
@@ -33,8 +34,9 @@ export function workerFilename(): string {
   return dist;
 }
 
-/** A pool of worker threads running named tasks. */
-export class WorkerPool {
+/** A pool of worker threads running named tasks (the local {@link TaskExecutor}). */
+export class WorkerPool implements TaskExecutor {
+  readonly kind = 'local' as const;
   private readonly piscina: Piscina;
 
   constructor(options: PoolOptions = {}) {

@@ -20,7 +20,7 @@ export function checkRunDir(dir: string, resume: boolean): void {
     throw new HwnasError('INPUT_NO_RUN', `--resume: ${dir} holds no journal to resume (run without --resume to start it)`);
   }
   if (!resume && hasJournal) {
-    throw new HwnasError('INPUT_RUN_EXISTS', `${dir} already holds a search; add --resume to continue it, or choose another --out`);
+    throw new HwnasError('RUN_EXISTS', `${dir} already holds a search; add --resume to continue it, or choose another --out`);
   }
   // The nearest existing ancestor must be a writable directory.
   let probe = path.resolve(dir);

@@ -15,7 +15,7 @@ export class TrainingError extends HwnasError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`TRAIN_${reason.toUpperCase()}`, message, options);
+    super(`TRAIN_${reason.toUpperCase() as Uppercase<TrainFailureReason>}`, message, options);
     this.name = 'TrainingError';
   }
 }

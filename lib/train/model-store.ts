@@ -29,7 +29,7 @@ export function saveTrainedModel(dir: string, model: TrainedModel): void {
   const all = new Float32Array(offset);
   model.weights.forEach((w, i) => all.set(w.data, entries[i].offset));
   const bytes = Buffer.from(all.buffer, all.byteOffset, all.byteLength);
-  if (!isLittleEndian()) throw new HwnasError('PLATFORM', 'model files are little-endian; this machine is not');
+  if (!isLittleEndian()) throw new HwnasError('PLATFORM_UNSUPPORTED', 'model files are little-endian; this machine is not');
   const manifest: ModelManifest = { ...model, weights: entries };
   const tmpBin = path.join(dir, `weights.bin.tmp-${process.pid}`);
   const tmpJson = path.join(dir, `model.json.tmp-${process.pid}`);

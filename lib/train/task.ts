@@ -8,7 +8,7 @@
  * The caller's side is lib/eval/training-stage.ts.
  */
 import { isMainThread } from 'node:worker_threads';
-import { ConfigError, HwnasError } from '../errors.js';
+import { ConfigError, HwnasError, isInputError } from '../errors.js';
 import type { BackendInfo } from './backend.js';
 import { isWasmRuntimeError } from './kernels/simd/wasm-api.js';
 import { trainGenome, type TrainRequest, type TrainResult } from './train.js';
@@ -28,7 +28,7 @@ export type TrainOutcome =
 export function failureReason(err: unknown): TrainFailureReason {
   if (err instanceof TrainingError) return err.reason;
   if (err instanceof ConfigError) return 'input';
-  if (err instanceof HwnasError && (err.code.startsWith('INPUT_') || err.code.startsWith('DATASET_'))) return 'input';
+  if (isInputError(err)) return 'input';
   const msg = err instanceof Error ? `${err.name} ${err.message}` : String(err);
   if (/out of memory|OOM|allocation failed|ERR_WORKER_OUT_OF_MEMORY|Cannot enlarge memory|Array buffer allocation/i.test(msg)) {
     return 'oom';
