@@ -8,7 +8,10 @@ import { ConfigError } from '../lib/errors.js';
 import { constraintViolations, type Constraint } from '../lib/trial/index.js';
 import { bestEdgeMappings, EDGE_ACCELERATORS, edgeNetworkCost, type EdgeAccelerator, type EdgeLayer } from './edge-accelerator.js';
 import type { EvaluateOptions, HardwareModel, HardwareReport } from './report.js';
-import type { HardwareSpec } from './spec.js';
+import { specConstraints, type HardwareMetric, type HardwareSpec } from './spec.js';
+
+/** What the edge accelerator model measures. */
+const EDGE_METRICS: readonly HardwareMetric[] = ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'];
 import { fromArchitecture, loopDims, type HwNetwork } from './network.js';
 
 /** The edge accelerator a spec names (default: the Edge-TPU-like baseline). */
@@ -41,11 +44,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
   const hw = specEdgeAccelerator(spec);
   const layers = edgeLayersOf(net);
   const mappings = bestEdgeMappings(layers, hw);
-  const constraints: Constraint[] = [];
-  if (spec.maxLatencyMs !== undefined) constraints.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
-  if (spec.minThroughput !== undefined) constraints.push({ metric: 'throughput', min: spec.minThroughput });
-  if (spec.maxEnergyNj !== undefined) constraints.push({ metric: 'energyNj', max: spec.maxEnergyNj });
-  if (spec.maxAreaUm2 !== undefined) constraints.push({ metric: 'areaUm2', max: spec.maxAreaUm2 });
+  const constraints: Constraint[] = specConstraints(spec, EDGE_METRICS);
   if (!mappings) {
     return {
       model: 'edge', device: hw.name, feasible: false, luts: null, dsps: 0, bramBits: 0, cycles: Infinity, latencyMs: Infinity, throughputImgPerS: 0,
@@ -84,7 +83,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const edgeModel: HardwareModel = {
   name: 'edge',
   description: 'edge accelerator template (PE array × SIMD × lanes, RF, local/global memory, I/O): roofline latency, per-access energy, area',
-  metrics: ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'],
+  metrics: EDGE_METRICS,
   evaluate: (arch, quant, spec, options = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => report(net, spec, options),
 };

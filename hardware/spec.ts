@@ -80,13 +80,16 @@ export const HARDWARE_METRICS = ['luts', 'dsps', 'bramBits', 'cycles', 'throughp
 export type HardwareMetric = (typeof HARDWARE_METRICS)[number];
 
 type Bound = Omit<Constraint, 'metric'> | null;
+
+/** The bounds of a spec: its budgets and limits (a model's own spec types, e.g. asic's, carry a subset). */
+export type SpecBounds = Partial<Pick<HardwareSpec, 'lutBudget' | 'dspBudget' | 'bramBudgetBits' | 'minThroughput' | 'maxLatencyMs' | 'maxEnergyNj' | 'maxAreaUm2' | 'minGopsPerW' | 'portBitsBudget' | 'devices'>>;
 const total = (devices: readonly Device[], f: (d: Device) => number): number => devices.reduce((s, d) => s + f(d), 0);
 
 /**
  * The bound each spec field sets on the metric it bounds — the one place a new metric's spec goes. Resource
  * budgets are capped by the devices' own resources.
  */
-const BOUNDS: Readonly<Record<HardwareMetric, (spec: HardwareSpec, devices: readonly Device[]) => Bound>> = {
+const BOUNDS: Readonly<Record<HardwareMetric, (spec: SpecBounds, devices: readonly Device[]) => Bound>> = {
   luts: (s, d) => ({ max: Math.min(s.lutBudget ?? Infinity, total(d, (x) => x.luts)) }),
   dsps: (s, d) => ({ max: Math.min(s.dspBudget ?? Infinity, total(d, (x) => x.dsps)) }),
   bramBits: (s, d) => ({ max: Math.min(s.bramBudgetBits ?? Infinity, total(d, (x) => x.bramBits)) }),
@@ -104,7 +107,7 @@ const BOUNDS: Readonly<Record<HardwareMetric, (spec: HardwareSpec, devices: read
  * The constraints a spec sets on the metrics a model measures: the study's constraints and the models'
  * violations both come from here.
  */
-export function specConstraints(spec: HardwareSpec, metrics: readonly HardwareMetric[], devices: readonly Device[] = spec.devices): Constraint[] {
+export function specConstraints(spec: SpecBounds, metrics: readonly HardwareMetric[], devices: readonly Device[] = spec.devices ?? []): Constraint[] {
   const out: Constraint[] = [];
   for (const metric of metrics) {
     const b = BOUNDS[metric](spec, devices);

@@ -8,7 +8,7 @@ import { fromArchitecture, type HwNetwork } from '../network.js';
 import type { EvaluateOptions, HardwareModel, HardwareReport } from '../report.js';
 import type { HardwareSpec } from '../spec.js';
 import { resolveAccelerator, type AsicAccelerator } from './accelerator.js';
-import { asicReport } from './report.js';
+import { asicReport, ASIC_METRICS } from './report.js';
 
 /** The default accelerator of the asic model. */
 export const DEFAULT_ACCELERATOR = 'eyeriss';
@@ -59,7 +59,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const asicModel: HardwareModel = {
   name: 'asic',
   description: 'ASIC accelerator from a dataflow template (shi output-, dla weight-, rs row-stationary), MAESTRO-style latency, energy and area',
-  metrics: ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'],
+  metrics: ASIC_METRICS,
   evaluate: (arch, quant, spec, options = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => report(net, spec, options),
 };

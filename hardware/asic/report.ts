@@ -8,6 +8,7 @@ import type { HwNetwork } from '../network.js';
 import { layerMacs, layerParams } from '../network.js';
 import type { AsicAccelerator } from './accelerator.js';
 import type { AreaBreakdown, EnergyBreakdown } from './cost.js';
+import { specConstraints, type HardwareMetric } from '../spec.js';
 import { l1Shortfall, networkCost, type NetworkCost } from './network-cost.js';
 
 /** Spec of an ASIC evaluation (all bounds optional). */
@@ -63,14 +64,12 @@ export interface AsicReportParts {
   readonly asic?: AsicDetail;
 }
 
-/** The constraints of an ASIC spec, on the metrics `latencyMs`, `throughput`, `energyNj`, `areaUm2`. */
+/** What an ASIC report measures: latency, throughput, energy and area (no FPGA resources). */
+export const ASIC_METRICS: readonly HardwareMetric[] = ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'];
+
+/** The constraints of an ASIC spec: hardware/spec.ts specConstraints over {@link ASIC_METRICS}. */
 export function asicConstraints(spec: AsicSpec): Constraint[] {
-  const c: Constraint[] = [];
-  if (spec.maxLatencyMs !== undefined) c.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
-  if (spec.minThroughput !== undefined) c.push({ metric: 'throughput', min: spec.minThroughput });
-  if (spec.maxEnergyNj !== undefined) c.push({ metric: 'energyNj', max: spec.maxEnergyNj });
-  if (spec.maxAreaUm2 !== undefined) c.push({ metric: 'areaUm2', max: spec.maxAreaUm2 });
-  return c;
+  return specConstraints(spec, ASIC_METRICS);
 }
 
 function rows(cost: NetworkCost, net: HwNetwork): AsicStageRow[] {

@@ -8,7 +8,7 @@ import { constraintViolations, type Constraint } from '../../lib/trial/index.js'
 import type { Architecture, Quantization } from '../../lib/space/decode.js';
 import { fromArchitecture, type HwNetwork } from '../network.js';
 import type { EvaluateOptions, HardwareModel, HardwareReport, StageReport } from '../report.js';
-import type { HardwareSpec } from '../spec.js';
+import { specConstraints, type HardwareMetric, type HardwareSpec } from '../spec.js';
 import { loadPredictor, predictorPath, type MeasuredLatencyPredictor } from './predictor.js';
 import { layerOp, opKey } from './ops.js';
 import { layerMacs, layerParams } from '../network.js';
@@ -20,12 +20,12 @@ export function ortCpuPredictor(): MeasuredLatencyPredictor {
   return loadPredictor(predictorPath('ort-cpu'), 'ort-cpu');
 }
 
-/** Constraints of a spec on a CPU latency report. */
+/** What the CPU model measures. */
+const CPU_METRICS: readonly HardwareMetric[] = ['throughput', 'latencyMs'];
+
+/** Constraints of a spec on a CPU latency report (hardware/spec.ts specConstraints). */
 function cpuConstraints(spec: HardwareSpec): Constraint[] {
-  const c: Constraint[] = [];
-  if (spec.maxLatencyMs !== undefined) c.push({ metric: 'latencyMs', max: spec.maxLatencyMs });
-  if (spec.minThroughput !== undefined) c.push({ metric: 'throughput', min: spec.minThroughput });
-  return c;
+  return specConstraints(spec, CPU_METRICS);
 }
 
 function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): HardwareReport {
@@ -65,7 +65,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
 export const ortCpuModel: HardwareModel = {
   name: 'ort-cpu',
   description: 'this CPU in onnxruntime-node: per-operator latency table measured by `hwnas profile` + a fitted whole-network correction',
-  metrics: ['throughput', 'latencyMs'],
+  metrics: CPU_METRICS,
   evaluate: (arch: Architecture, quant: Quantization, spec: HardwareSpec, options: EvaluateOptions = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions = {}) => report(net, spec, options),
 };
