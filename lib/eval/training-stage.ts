@@ -1,10 +1,14 @@
 /**
- * Stage 2's client side: trains on an executor (the local worker pool, or a Redis queue) and turns every ending
+ * Stage 2 on an executor: the training stage the two-stage evaluator calls, and its client side: trains on an executor (the local worker pool, or a Redis queue) and turns every ending
  * into an outcome — a failed training, a worker that crashed or ran out of memory, a cancellation.
  */
-import type { TaskExecutor } from './executor.js';
+import type { EvalRequest } from './evaluator.js';
+import type { TaskExecutor, WorkerInfo } from './executor.js';
+import type { TrainingOutcome, TrainingStage } from './two-stage.js';
+import { TrainingError } from '../train/failure.js';
+import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
 import { failureReason, type TrainOutcome } from '../train/task.js';
-import type { TrainRequest } from '../train/train.js';
+import type { TrainRequest } from '../train/request.js';
 
 /**
  * Trains on `executor`. Resolves with an outcome in every case: a failed training (its reason comes back as
@@ -17,5 +21,34 @@ export async function trainInPool(executor: TaskExecutor, request: TrainRequest,
     if (signal?.aborted) return { status: 'failed', reason: 'aborted', error: 'training was cancelled' };
     const cause = (err as { cause?: unknown }).cause ?? err;
     return { status: 'failed', reason: failureReason(cause), error: cause instanceof Error ? cause.message : String(cause) };
+  }
+}
+
+/** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
+export class PoolTrainingStage implements TrainingStage {
+  constructor(
+    private readonly pool: TaskExecutor,
+    private readonly base: Omit<TrainRequest, 'genome' | 'seed'>,
+    private readonly runDir: string,
+  ) {}
+
+  async train(request: EvalRequest, signal?: AbortSignal): Promise<TrainingOutcome> {
+    const payload: TrainRequest = { ...this.base, genome: request.genome, seed: request.seed, returnWeights: true };
+    const outcome = await trainInPool(this.pool, payload, signal);
+    signal?.throwIfAborted();
+    // The two-stage evaluator turns a rejection into a failed trial carrying this message.
+    if (outcome.status === 'failed') throw new TrainingError(outcome.reason, outcome.error);
+    const r = outcome.result;
+    if (r.weights) saveTrainedModel(trialModelDir(this.runDir, request.trialNumber), r.weights);
+    const metrics: Record<string, number> = {
+      accuracy: r.valAccuracy,
+      trainLoss: r.trainLoss,
+      parameters: r.parameters,
+      trainImagesPerS: r.imagesPerSecond,
+    };
+    if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
+    // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
+    const worker = ((outcome as { worker?: WorkerInfo }).worker ?? (r as { worker?: WorkerInfo }).worker)?.id ?? 'local';
+    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
   }
 }

@@ -4,17 +4,15 @@
  */
 import os from 'node:os';
 import type { SearchConfig } from '../config.js';
-import type { EvalRequest } from '../eval/evaluator.js';
 import { WorkerPool } from '../eval/pool.js';
-import type { TaskExecutor, WorkerInfo } from '../eval/executor.js';
+import type { TaskExecutor } from '../eval/executor.js';
 import { createRedisTrainingPool } from '../eval/redis/from-config.js';
-import type { HardwareStage, TrainingOutcome, TrainingStage } from '../eval/two-stage.js';
+import type { HardwareStage, TrainingStage } from '../eval/two-stage.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
 import { ModelHardwareStage } from '../eval/hardware-stage.js';
-import { TrainingError, type TrainRequest } from '../train/train.js';
-import { trainInPool } from '../eval/training-stage.js';
-import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
+import type { TrainRequest } from '../train/request.js';
+import { PoolTrainingStage } from '../eval/training-stage.js';
 import { threadsPerWorker } from '../train/backend.js';
 
 /** The stages plus what the runner needs to know of them. */
@@ -33,35 +31,6 @@ export interface JointStages {
 export function jointHardwareSpec(c: SearchConfig): HardwareSpecInput {
   const { model: _model, ...spec } = c.hardware;
   return spec;
-}
-
-/** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
-export class PoolTrainingStage implements TrainingStage {
-  constructor(
-    private readonly pool: TaskExecutor,
-    private readonly base: Omit<TrainRequest, 'genome' | 'seed'>,
-    private readonly runDir: string,
-  ) {}
-
-  async train(request: EvalRequest, signal?: AbortSignal): Promise<TrainingOutcome> {
-    const payload: TrainRequest = { ...this.base, genome: request.genome, seed: request.seed, returnWeights: true };
-    const outcome = await trainInPool(this.pool, payload, signal);
-    signal?.throwIfAborted();
-    // The two-stage evaluator turns a rejection into a failed trial carrying this message.
-    if (outcome.status === 'failed') throw new TrainingError(outcome.reason, outcome.error);
-    const r = outcome.result;
-    if (r.weights) saveTrainedModel(trialModelDir(this.runDir, request.trialNumber), r.weights);
-    const metrics: Record<string, number> = {
-      accuracy: r.valAccuracy,
-      trainLoss: r.trainLoss,
-      parameters: r.parameters,
-      trainImagesPerS: r.imagesPerSecond,
-    };
-    if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
-    // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
-    const worker = ((outcome as { worker?: WorkerInfo }).worker ?? (r as { worker?: WorkerInfo }).worker)?.id ?? 'local';
-    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
-  }
 }
 
 /** A training pool sized for a configuration: `workers` workers × `threads` wasm threads = cores. */

@@ -15,7 +15,8 @@ import { fromArchitecture, type HwNetwork } from '../../../hardware/network.js';
 import { heteroCost, type HeteroCost } from '../../../hardware/asic/hetero.js';
 import { l1Shortfall } from '../../../hardware/asic/network-cost.js';
 import type { TrainRequest } from '../../train/train.js';
-import { PoolTrainingStage, type TrainingPool } from '../joint-stages.js';
+import { PoolTrainingStage } from '../../eval/training-stage.js';
+import type { TrainingPool } from '../joint-stages.js';
 
 /** Latency (ms, the slowest sub-accelerator), energy (nJ, all networks) and area (µm², sub-accelerators built) bounds. */
 export interface NasaicSpecs {
