@@ -3,7 +3,7 @@
  * local piscina pool (pool.ts) and the Redis queue (redis/executor.ts) both implement it, so the evaluation
  * stages do not know where a task runs.
  */
-import type { TaskName } from './tasks.js';
+import type { TaskName, TaskPayload, TaskResult } from './tasks.js';
 
 /** Who ran a task: recorded with every result that crossed machines. */
 export interface WorkerInfo {
@@ -17,6 +17,9 @@ export interface WorkerInfo {
   readonly backend?: string;
 }
 
+/** What task `N` returns through an executor: its result, and which worker ran it when that was not this process. */
+export type TaskOutput<N extends TaskName> = TaskResult<N> & { readonly worker?: WorkerInfo };
+
 /** Runs named tasks somewhere (worker threads here, or worker processes on other machines). */
 export interface TaskExecutor {
   /** `local` (piscina threads) or `redis` (a queue served by `hwnas worker` processes). */
@@ -24,7 +27,7 @@ export interface TaskExecutor {
   /** Tasks it runs at once (pool threads; for a queue, the trials it keeps in flight). */
   readonly threads: number;
   /** Runs `task`; rejects with a WorkerError (cause = the task's error) on failure or abort. */
-  run<T>(task: TaskName, payload: unknown, signal?: AbortSignal): Promise<T>;
+  run<N extends TaskName>(task: N, payload: TaskPayload<N>, signal?: AbortSignal): Promise<TaskOutput<N>>;
   /** Releases threads and connections. */
   close(): Promise<void>;
 }

@@ -51,7 +51,7 @@ export class ModelHardwareStage implements HardwareStage {
     const parts = await Promise.all(
       chunks.map((chunk) => {
         const payload: HardwareTaskPayload = { space: decl, genomes: chunk, spec: this.o.spec, model };
-        return pool.run<HardwareReport[]>('hardware', payload, signal);
+        return pool.run('hardware', payload, signal);
       }),
     );
     return parts.flat().map(toHardwareOutcome);

@@ -7,8 +7,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { WorkerError } from '../errors.js';
-import type { TaskExecutor } from './executor.js';
-import type { TaskName } from './tasks.js';
+import type { TaskExecutor, TaskOutput } from './executor.js';
+import type { TaskName, TaskPayload } from './tasks.js';
 import type { WorkerMessage } from './worker.js';
 
 /** Options of {@link WorkerPool}. */
@@ -59,10 +59,10 @@ export class WorkerPool implements TaskExecutor {
   }
 
   /** Runs `task` in a worker. Rejects with a WorkerError (cause = the worker's error) on failure or abort. */
-  async run<T>(task: TaskName, payload: unknown, signal?: AbortSignal): Promise<T> {
+  async run<N extends TaskName>(task: N, payload: TaskPayload<N>, signal?: AbortSignal): Promise<TaskOutput<N>> {
     const message: WorkerMessage = { task, payload };
     try {
-      return (await this.piscina.run(message, { signal })) as T;
+      return (await this.piscina.run(message, { signal })) as TaskOutput<N>;
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new WorkerError(`worker task "${task}" failed: ${msg}`, err);

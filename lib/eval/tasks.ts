@@ -5,8 +5,8 @@
  * never loads them. Adding a task = one entry here.
  */
 import { z } from 'zod';
-import { hardwareTaskPayloadSchema } from '../../hardware/task.js';
-import { trainRequestSchema } from '../train/request.js';
+import { hardwareTaskPayloadSchema, type HardwareTaskPayload } from '../../hardware/task.js';
+import { trainRequestSchema, type TrainRequest } from '../train/request.js';
 import { parseOrThrow } from '../validate.js';
 import { ConfigError } from '../errors.js';
 import type { TrainOutcome } from '../train/task.js';
@@ -52,8 +52,14 @@ export const TASKS = {
 
 /** Names of the worker tasks. */
 export type TaskName = keyof typeof TASKS;
+/** What each task takes, as its callers write it (each schema accepts it; the schemas check it at run time). */
+interface TaskPayloads {
+  readonly ping: z.input<typeof pingPayloadSchema>;
+  readonly hardware: HardwareTaskPayload;
+  readonly train: TrainRequest;
+}
 /** What task `N` takes. */
-export type TaskPayload<N extends TaskName> = z.input<(typeof TASKS)[N]['payload']>;
+export type TaskPayload<N extends TaskName> = TaskPayloads[N];
 /** What task `N` returns. */
 export type TaskResult<N extends TaskName> = Awaited<ReturnType<(typeof TASKS)[N]['run']>>;
 

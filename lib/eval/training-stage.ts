@@ -16,7 +16,7 @@ import type { TrainRequest } from '../train/request.js';
  */
 export async function trainInPool(executor: TaskExecutor, request: TrainRequest, signal?: AbortSignal): Promise<TrainOutcome> {
   try {
-    return await executor.run<TrainOutcome>('train', request, signal);
+    return await executor.run('train', request, signal);
   } catch (err) {
     if (signal?.aborted) return { status: 'failed', reason: 'aborted', error: 'training was cancelled' };
     const cause = (err as { cause?: unknown }).cause ?? err;

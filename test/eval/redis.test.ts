@@ -71,7 +71,7 @@ describe('Redis executor and hwnas worker', () => {
     it('runs ping and hardware tasks on a worker process; results name the worker; the queue keeps nothing', async () => {
       await sharedWorker();
       const ex = executor();
-      const echo = await ex.run<{ value: number; worker: { id: string; hwnas: string } }>('ping', { value: 7 });
+      const echo = await ex.run('ping', { value: 7 });
       expect(echo.value).toBe(7);
       expect(echo.worker.id).toBe('w-one');
       expect(echo.worker.hwnas).toBe(HWNAS_VERSION);
@@ -82,7 +82,7 @@ describe('Redis executor and hwnas worker', () => {
       const rng = Rng.fromSeed(3);
       const genomes = Array.from({ length: 5 }, () => space.sample(rng));
       const spec = { device: 'ep4ce115', lutBudget: 10_000, minThroughput: 10_000 };
-      const remote = await ex.run<unknown[]>('hardware', { space: space.toJSON(), genomes, spec });
+      const remote = await ex.run('hardware', { space: space.toJSON(), genomes, spec });
       expect(remote).toEqual(JSON.parse(JSON.stringify(evaluateBatch(space, genomes, parseHardwareSpec(spec), 'lu2019-pipeline'))));
 
       const q = queueOf();
@@ -98,7 +98,7 @@ describe('Redis executor and hwnas worker', () => {
       await expect(ex.run('hardware', { space: { name: 'x' }, genomes: [], spec: {} })).rejects.toThrow(/invalid hardware payload/);
       await expect(ex.run('ping', { crash: true })).rejects.toThrow(/ping asked to crash \(on worker/);
       // The worker is still serving.
-      expect((await ex.run<{ value: string }>('ping', { value: 'ok' })).value).toBe('ok');
+      expect((await ex.run('ping', { value: 'ok' })).value).toBe('ok');
     });
 
     it('refuses jobs not signed with the shared secret, unknown task names, and data that differs from the coordinator\'s', async () => {
@@ -150,7 +150,7 @@ describe('Redis executor and hwnas worker', () => {
     const pair = [worker(['--id', 'wa']), worker(['--id', 'wb'])];
     await Promise.all(pair.map((w) => w.waitFor(/serving queue/)));
     const ex = executor({}, redis.url);
-    const result = ex.run<{ value: string; worker: { id: string } }>('ping', { delayMs: 1500, value: 'survived' });
+    const result = ex.run('ping', { delayMs: 1500, value: 'survived' });
     const victim = await Promise.any(pair.map((w, i) => w.waitFor(/ping started/).then(() => i)));
     await pair[victim].kill9();
     const rescuer = pair[1 - victim];
@@ -167,7 +167,7 @@ describe('Redis executor and hwnas worker', () => {
       const w = worker(['--id', 'steady'], {}, own.url);
       await w.waitFor(/serving queue/);
       const ex = executor({}, own.url);
-      const result = ex.run<{ value: number; worker: { id: string } }>('ping', { delayMs: 800, value: 5 });
+      const result = ex.run('ping', { delayMs: 800, value: 5 });
       await w.waitFor(/ping started/);
       await own.restart(300);
       const r = await result;
@@ -205,7 +205,7 @@ describe('Redis executor and hwnas worker', () => {
       await w.waitFor(/serving queue/);
       process.env.HWNAS_REDIS_PASSWORD = 'pa55word-for-test';
       const ex = executor({}, own.url);
-      expect((await ex.run<{ value: number }>('ping', { value: 3 })).value).toBe(3);
+      expect((await ex.run('ping', { value: 3 })).value).toBe(3);
     } finally {
       delete process.env.HWNAS_REDIS_PASSWORD;
       await own.stop();
@@ -220,7 +220,7 @@ describe('Redis executor and hwnas worker', () => {
       const w = worker(['--id', 'tls-w', '--tls-ca', tls.ca], {}, own.url);
       await w.waitFor(/serving queue on rediss:|serving queue "hwnas" on rediss:/);
       const ex = executor({ tls: { ca: tls.ca, rejectUnauthorized: true } }, own.url);
-      expect((await ex.run<{ worker: { id: string } }>('ping', {})).worker.id).toBe('tls-w');
+      expect((await ex.run('ping', {})).worker.id).toBe('tls-w');
       // Without the CA the certificate is not trusted: a clear error, no hang.
       const untrusting = executor({ unreachableTimeoutMs: 1000 }, own.url);
       await expect(untrusting.run('ping', {})).rejects.toThrow(/unreachable for .* s \(.*(certificate|self.signed|CERT)/i);

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { HwnasError, WorkerError } from '../../errors.js';
-import type { TaskExecutor, WorkerInfo } from '../executor.js';
-import type { TaskName } from '../tasks.js';
+import type { TaskExecutor, TaskOutput, WorkerInfo } from '../executor.js';
+import type { TaskName, TaskPayload } from '../tasks.js';
 import type { DatasetName } from '../../train/datasets/registry.js';
 import { datasetDigest } from './datasets.js';
 import { decodeJson, HWNAS_VERSION, jobIdFor, sealJob, type JobData, type JobResult } from './envelope.js';
@@ -113,7 +113,7 @@ export class RedisExecutor implements TaskExecutor {
     );
   }
 
-  async run<T>(task: TaskName, payload: unknown, signal?: AbortSignal): Promise<T> {
+  async run<N extends TaskName>(task: N, payload: TaskPayload<N>, signal?: AbortSignal): Promise<TaskOutput<N>> {
     if (this.closed) throw new WorkerError('the Redis executor is closed');
     signal?.throwIfAborted();
     // Fail fast and clearly when Redis is not there at all, instead of queueing into nothing.
@@ -146,7 +146,7 @@ export class RedisExecutor implements TaskExecutor {
     });
     // Not awaited: while Redis is away the add waits, and the watchdog may settle the job first.
     if (entry.waiters.size === 1) this.add(entry).catch((err: unknown) => this.settle(entry, err, undefined));
-    return (await result) as T;
+    return (await result) as TaskOutput<N>;
   }
 
   /** Adds a job (a no-op when a job with its id is already there: BullMQ keeps ids unique). */

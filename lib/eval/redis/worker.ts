@@ -16,6 +16,7 @@ import { decodeJson, encodeJson, HWNAS_VERSION, verify, type JobData, type JobEn
 import { closeWithin } from './close.js';
 import { describeUrl, readSecret, redisOptions, type RedisConnectionConfig } from './options.js';
 import { isQueueTask, payloadIssues } from './task-schemas.js';
+import type { TaskPayload } from '../tasks.js';
 
 /** Options of {@link QueueWorker}. */
 export interface QueueWorkerOptions {
@@ -150,7 +151,7 @@ export class QueueWorker {
     const t0 = performance.now();
     let result: unknown;
     try {
-      result = await this.pool.run(env.task, payload);
+      result = await this.pool.run(env.task, payload as TaskPayload<typeof env.task>);
     } catch (err) {
       const cause = err instanceof WorkerError && err.cause instanceof Error ? err.cause : (err as Error);
       this.log(`job ${job.id} ${env.task} failed: ${cause.message}`);
