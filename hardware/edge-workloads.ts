@@ -5,16 +5,10 @@
  * EfficientNet-EdgeTPU / NAHAS use in the early stages where depthwise convolutions idle the array.
  */
 import type { EdgeLayer } from './edge-accelerator.js';
+import type { MbStageSpec } from '../lib/space/decode-edge.js';
 
-/** One stage: block type, expansion, output channels, repeats, first stride, kernel. */
-export interface MbStage {
-  readonly op: 'ibn' | 'fused';
-  readonly t: number;
-  readonly c: number;
-  readonly n: number;
-  readonly s: number;
-  readonly k: number;
-}
+/** One stage: block type, expansion, output channels, repeats, first stride, kernel (the space's decoded stage). */
+export type MbStage = MbStageSpec;
 
 /** MobileNetV2's stages (Sandler et al. 2018, Table 2), kernel 3, all plain inverted bottlenecks. */
 export const MOBILENET_V2_STAGES: readonly MbStage[] = [
