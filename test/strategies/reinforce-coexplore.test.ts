@@ -97,6 +97,20 @@ describe('reinforce: fast exploration of hardware tokens', () => {
     await b2.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 14 } });
     expect(b2.trials().map((t) => t.key)).toEqual(keysA);
     await b2.close();
+    // Killed mid-batch (as kill -9 leaves it: a batch asked, half of it told, the journal cut there): the
+    // resumed run re-evaluates the running trials and goes on exactly as the uninterrupted one.
+    const dirC = tmp();
+    const c = await mk(dirC);
+    await c.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 4 } });
+    const half = await c.ask(4);
+    const ev = new ProblemEvaluator(problem);
+    for (const t of half.slice(0, 2)) await c.tell(t.number, (await ev.evaluate([{ genome: t.genome, trialNumber: t.number, seed: '' }]))[0]);
+    await c.close();
+    const c2 = await loadStudy(JournalStorage.open(dirC), { precheck });
+    expect(c2.trialCounts()).toMatchObject({ asked: 8, finished: 6, running: 2 });
+    await c2.optimize({ evaluator: new ProblemEvaluator(problem), termination: { trials: 14 } });
+    expect(c2.trials().map((t) => t.key)).toEqual(keysA);
+    await c2.close();
   });
 });
 
