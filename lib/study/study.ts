@@ -78,6 +78,9 @@ export class Study {
   private untold: number[] = [];
   private tellSeq = 0;
   private closed = false;
+  /** When the strategy's state was last written, and whether a tell since then still lacks its snapshot. */
+  private snapshotAt = -Infinity;
+  private snapshotPending = false;
 
   private constructor(
     readonly record: StudyRecord,
@@ -312,7 +315,17 @@ export class Study {
     await this.strategy.tell(numbers.map((n) => this.trialList[n] as FinishedTrial));
     const seq = ++this.tellSeq;
     await this.journal({ type: 'tell', at: new Date().toISOString(), seq, numbers }, true);
-    await this.storage.writeSnapshot({ seq, run: this.identity, snapshot: this.strategy.snapshot() });
+    // A snapshot can grow with the run (NSGA-II's history of keys, REINFORCE's weights): written after every
+    // tell it would make a long search quadratic. Resume replays whatever the journal holds after the last
+    // snapshot, so writing one at most every SNAPSHOT_INTERVAL_MS (and at close) bounds that replay instead.
+    if (performance.now() - this.snapshotAt >= SNAPSHOT_INTERVAL_MS) await this.writeSnapshot();
+    else this.snapshotPending = true;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    await this.storage.writeSnapshot({ seq: this.tellSeq, run: this.identity, snapshot: this.strategy.snapshot() });
+    this.snapshotAt = performance.now();
+    this.snapshotPending = false;
   }
 
   /**
@@ -383,11 +396,15 @@ export class Study {
   /** Closes the storage. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.snapshotPending) await this.writeSnapshot();
     this.closed = true;
     this.strategy.dispose?.();
     await this.storage.close();
   }
 }
+
+/** Least time between two strategy snapshots (resume replays the tells after the last one). */
+export const SNAPSHOT_INTERVAL_MS = 1000;
 
 /** Starts a new study (see {@link Study.create}). */
 export const createStudy = (o: StudyOptions): Promise<Study> => Study.create(o);
