@@ -116,18 +116,21 @@ export function imageEnergy(layers: readonly EnergyLayer[], devices: readonly De
     offPj += words * dramWordPj(bits);
   }
   const pStatic = staticW ?? devices.reduce((s, d) => s + staticPowerW(d), 0);
-  const staticPj = pStatic * secondsPerImage * 1e12;
-  const totalPj = macPj + onPj + offPj + staticPj;
-  const joules = totalPj * 1e-12;
+  return energyReport({ macPj, onPj, offPj, staticPj: pStatic * secondsPerImage * 1e12 }, ops, secondsPerImage);
+}
+
+/** The report of one image's energy parts (pJ), its operations and its time. */
+function energyReport(pj: { macPj: number; onPj: number; offPj: number; staticPj: number }, ops: number, secondsPerImage: number): EnergyReport {
+  const joules = (pj.macPj + pj.onPj + pj.offPj + pj.staticPj) * 1e-12;
   return {
     energyMj: joules * 1e3,
     powerW: joules / secondsPerImage,
     gopsPerW: ops / joules / 1e9,
     gops: ops / secondsPerImage / 1e9,
-    macMj: macPj * 1e-9,
-    onChipMj: onPj * 1e-9,
-    offChipMj: offPj * 1e-9,
-    staticMj: staticPj * 1e-9,
+    macMj: pj.macPj * 1e-9,
+    onChipMj: pj.onPj * 1e-9,
+    offChipMj: pj.offPj * 1e-9,
+    staticMj: pj.staticPj * 1e-9,
   };
 }
 
@@ -157,15 +160,5 @@ export function pipelineEnergy(stages: readonly PipelineEnergyStage[], device: D
     onPj += s.macs * (1 + 1 / Math.max(1, s.tm)) * bramWordPj(bits);
   }
   const staticPj = (staticW ?? staticPowerW(device)) * secondsPerImage * 1e12;
-  const joules = (macPj + onPj + staticPj) * 1e-12;
-  return {
-    energyMj: joules * 1e3,
-    powerW: joules / secondsPerImage,
-    gopsPerW: ops / joules / 1e9,
-    gops: ops / secondsPerImage / 1e9,
-    macMj: macPj * 1e-9,
-    onChipMj: onPj * 1e-9,
-    offChipMj: 0,
-    staticMj: staticPj * 1e-9,
-  };
+  return energyReport({ macPj, onPj, offPj: 0, staticPj }, ops, secondsPerImage);
 }

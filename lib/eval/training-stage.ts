@@ -24,6 +24,9 @@ export async function trainInPool(executor: TaskExecutor, request: TrainRequest,
   }
 }
 
+/** The metrics a trained child reports (testAccuracy only when the test split is scored); the rest of a trial's are the hardware report's. */
+export const TRAINING_METRICS = ['accuracy', 'trainLoss', 'parameters', 'trainImagesPerS', 'testAccuracy'] as const;
+
 /** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
 export class PoolTrainingStage implements TrainingStage {
   constructor(
@@ -40,7 +43,7 @@ export class PoolTrainingStage implements TrainingStage {
     if (outcome.status === 'failed') throw new TrainingError(outcome.reason, outcome.error);
     const r = outcome.result;
     if (r.weights) saveTrainedModel(trialModelDir(this.runDir, request.trialNumber), r.weights);
-    const metrics: Record<string, number> = {
+    const metrics: Partial<Record<(typeof TRAINING_METRICS)[number], number>> = {
       accuracy: r.valAccuracy,
       trainLoss: r.trainLoss,
       parameters: r.parameters,

@@ -22,6 +22,7 @@ import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
 import { isFeasible, type FinishedTrial } from '../trial/index.js';
+import { TRAINING_METRICS } from '../eval/training-stage.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
 import { datasetLabel, datasetRefSchema, loadDataset, toFloat, type Dataset, type DatasetRef } from '../train/datasets/registry.js';
@@ -67,8 +68,6 @@ export interface ExportedModel {
   readonly checker: CheckerResult | null;
 }
 
-/** Metrics the training stage records; every other trial metric is the hardware report's. */
-const TRAINING_METRICS = new Set(['accuracy', 'testAccuracy', 'trainLoss', 'parameters', 'trainImagesPerS']);
 
 /** A trial chosen for export, with what its export needs. */
 interface Chosen {
@@ -198,7 +197,7 @@ function validationSet(run: LoadedRun, dataset: DatasetRef): Dataset | null {
 
 function hardwareReport(t: FinishedTrial): Record<string, unknown> {
   const metrics: Record<string, number> = {};
-  for (const [k, v] of Object.entries(t.metrics ?? {})) if (!TRAINING_METRICS.has(k)) metrics[k] = v;
+  for (const [k, v] of Object.entries(t.metrics ?? {})) if (!(TRAINING_METRICS as readonly string[]).includes(k)) metrics[k] = v;
   const extra = t.extra ?? {};
   return {
     ...(extra.hardwareModel !== undefined ? { model: extra.hardwareModel } : {}),

@@ -13,15 +13,11 @@ import { presetSpace, SHAPEABLE_PRESETS, type PresetName } from '../space/index.
 import type { Objective } from '../trial/index.js';
 import { HARDWARE_MODELS, HARDWARE_MODEL_NAMES, parseHardwareSpec, type HardwareModelName } from '../../hardware/model.js';
 import { ModelHardwareStage } from '../eval/hardware-stage.js';
+import { TRAINING_METRICS } from '../eval/training-stage.js';
 import { isCustomDataset } from '../train/datasets/custom.js';
 import { DATASET_INFO, datasetInfo, datasetLabel, datasetStatus, defaultValSize } from '../train/datasets/registry.js';
 import { jointHardwareSpec } from './joint-stages.js';
 
-/**
- * Metrics a trained child reports (PoolTrainingStage in joint-stages.ts; `testAccuracy` only when the test
- * split is scored). Keep in step with it.
- */
-export const TRAINING_METRICS = ['accuracy', 'trainLoss', 'parameters', 'trainImagesPerS', 'testAccuracy'] as const;
 
 /** Whether hardware model `model` counts LUTs (a LUT budget means nothing to the others). */
 export function countsLuts(model: string): boolean {
