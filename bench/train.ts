@@ -7,6 +7,8 @@
  *  - speed-mnist-a-t<T>: training images/s of (a) conv3×3-16, maxpool, conv3×3-32, maxpool, fc-10 on 28×28×1;
  *  - speed-cifar-b-t<T>: training images/s of (b) conv3×3-32/64/128, each + maxpool, fc-10 on 32×32×3;
  *    T = 1 and, with ≥ 2 cores, T = 2 (ours: threaded wasm; theirs: torch.set_num_threads);
+ *  - speed-<net>-t<T>-vs-forward-bound: the same training rate against a third of the rate of the forward pass
+ *    alone (inference at batch 64, same process and backend): the bound of a step of ~3 forward passes;
  *  - acc-mnist-a: MNIST test accuracy of (a) after 2 epochs (55,000 training images, both; Adam 2e-3 here);
  *  - acc-cifar-lu: CIFAR-10 test accuracy after each epoch of a lu2019-style net (float), and the same net
  *    quantization-aware (8-bit weights 2.6, 8-bit activations 3.5; no anchor: PyTorch has no such model here).
@@ -91,12 +93,26 @@ async function runChild(c: ChildCase): Promise<void> {
   const testAcc: number[] = [];
   let out: Record<string, unknown>;
   if (c.mode === 'speed') {
-    // Two epochs of SPEED_STEPS batches; the second (warm: operators and JIT ready) is the figure.
+    // Two epochs of SPEED_STEPS batches; the second (warm: operators and JIT ready) is the figure. The
+    // process CPU time of that epoch gives the rate with other jobs' share of the cores taken out.
+    const cpuAt: number[] = [];
+    const cpuMs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const r = await trainGenome(
       { space: space.toJSON(), genome, dataset: net.dataset, epochs: 2, trainSubset: SPEED_STEPS * BATCH, valSubset: 256, batchSize: BATCH, threads: c.threads, seed: 0 },
-      { onEpoch: (e) => (perEpoch.push(e), progressLine(c, e)) },
+      { onEpoch: (e) => (perEpoch.push(e), cpuAt.push(cpuMs()), progressLine(c, e)) },
     );
-    out = { images_per_second: perEpoch[1].imagesPerSecond, backend: r.backend.name, threads: r.backend.threads };
+    const forward = await forwardRate(space, genome);
+    out = {
+      images_per_second: perEpoch[1].imagesPerSecond,
+      images_per_cpu_second: (SPEED_STEPS * BATCH) / ((cpuAt[1] - cpuAt[0]) / 1000),
+      forward_images_per_second: forward.wall,
+      forward_images_per_cpu_second: forward.cpu,
+      backend: r.backend.name,
+      threads: r.backend.threads,
+    };
   } else {
     // Accuracy per epoch: one more epoch each time would retrain from scratch, so train once with a test
     // pass after every epoch through the epoch hook (hwnas measures validation itself at the end).
@@ -129,6 +145,29 @@ async function runChild(c: ChildCase): Promise<void> {
   }
   out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+/**
+ * Images/s of the forward pass alone (inference, no tape) of the genome's network at the training batch size,
+ * on the backend training just used: a training step costs about three forward passes (forward, input
+ * gradient, filter gradient), so a third of this bounds the training rate on this backend (issue 17).
+ */
+async function forwardRate(space: SearchSpace, genome: Genome): Promise<{ wall: number; cpu: number }> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { QuantizedCnn } = await import('../lib/train/build-model.js');
+  const model = QuantizedCnn.fromGenome(space, genome, { seed: 0 });
+  const [h, w, ch] = model.architecture.input;
+  const x = tf.tensor4d(Float32Array.from({ length: BATCH * h * w * ch }, (_, i) => ((i * 7919) % 256) / 255), [BATCH, h, w, ch]);
+  const pass = () => tf.tidy(() => model.apply(x, false)).dataSync();
+  for (let i = 0; i < 5; i++) pass();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < SPEED_STEPS; i++) pass();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  x.dispose();
+  model.dispose();
+  return { wall: (SPEED_STEPS * BATCH) / (wall / 1000), cpu: (SPEED_STEPS * BATCH) / ((cpu.user + cpu.system) / 1e6) };
 }
 
 function lastJson(stdout: string): Record<string, unknown> | null {
@@ -233,6 +272,27 @@ async function main(): Promise<void> {
         anchor_peak_rss_mb: a?.peak_rss_mb ?? null,
         ...common,
         ...(note ? { note } : {}),
+        images_per_cpu_second: o.images_per_cpu_second,
+        loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+      });
+      // The same training run against the bound its own forward pass sets (issue 17: net (b) ≥ 0.9 of it).
+      const fwd = o.forward_images_per_second as number;
+      emit({
+        case: `speed-${net}-t${threads}-vs-forward-bound`,
+        metric: 'train_images_per_s',
+        value: o.images_per_second,
+        anchor: 'forward pass alone ÷ 3 (same process, same backend)',
+        anchor_value: fwd / 3,
+        ratio: ratio(o.images_per_second as number, fwd / 3),
+        higher_is_better: true,
+        threads,
+        forward_images_per_second: fwd,
+        forward_images_per_cpu_second: o.forward_images_per_cpu_second,
+        images_per_cpu_second: o.images_per_cpu_second,
+        cpu_ratio: ratio(o.images_per_cpu_second as number, (o.forward_images_per_cpu_second as number) / 3),
+        target: net === 'cifar-b' ? 0.9 : null,
+        note: 'a training step is about three forward passes (forward, input gradient, filter gradient); cpu_ratio uses CPU seconds (less sensitive to other jobs)',
+        ...common,
       });
     }
   }

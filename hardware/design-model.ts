@@ -10,6 +10,7 @@ import type { HardwareDesign } from '../lib/space/decode-hardware.js';
 import { resolveDevice, type Device } from './device.js';
 import { imageEnergy, type EnergyLayer, type EnergyReport } from './fpga-energy.js';
 import { xferSplitLatency } from './multi-fpga.js';
+import { compressItems, supportBramBlocks } from './compression.js';
 import { dspsPerMac, tiledLatency, tilingBramBlocks, type Precision, type TileLayer } from './tiling.js';
 
 /** A MAC layer with its word formats, as the tiling models see it. */
@@ -75,15 +76,17 @@ export function evaluateDesign(items: readonly DesignItem[], design: HardwareDes
   const ports = design.ports;
   const layers: DesignLayer[] = [];
   const energyLayers: EnergyLayer[] = [];
+  // Pruned layers and packed weights as the hardware runs them (compression.ts); absent: the network as declared.
+  const compressed = design.compression ? compressItems(items, design.compression) : undefined;
   items.forEach((it, i) => {
     const g = design.layers[i];
-    const l = it.layer;
+    const l = compressed ? compressed[i].layer : it.layer;
     const R = l.R + 2 * (l.P ?? 0), C = l.C + 2 * (l.P ?? 0);
     // Tiles larger than the loop they tile buy nothing: clamp, so DSPs and buffers count what is built.
     const t = { Tm: Math.min(g.Tm, l.M), Tn: Math.min(g.Tn, l.N), Tr: Math.min(g.Tr, R), Tc: Math.min(g.Tc, C) };
     const fpgas = part.kind === 'single' ? [0] : part.kind === 'xfer' ? [0, 1] : [i < part.cut ? 0 : 1];
     const dev = devices[fpgas[0]];
-    const bits = { weightBits: Math.min(it.weightBits, PORT_WORD_BITS), portBits: PORT_WORD_BITS };
+    const bits = { weightBits: compressed ? compressed[i].portWeightBits : Math.min(it.weightBits, PORT_WORD_BITS), portBits: PORT_WORD_BITS };
     const lat = tiledLatency(l, t, ports, bits);
     const cycles = part.kind === 'xfer'
       ? xferSplitLatency(l, t, { Pb: 1, Pr: part.level === 'Pr' ? 2 : 1, Pc: part.level === 'Pc' ? 2 : 1, Pm: part.level === 'Pm' ? 2 : 1 }, { ...ports, ap: ctx.linkWordsPerCycle })
@@ -91,7 +94,8 @@ export function evaluateDesign(items: readonly DesignItem[], design: HardwareDes
     layers.push({
       name: it.name, tiling: t, cycles,
       dsps: Math.ceil(t.Tm * t.Tn * dspsPerMac(dev, it.precision)),
-      bramBlocks: tilingBramBlocks(l, t, it.precision, dev.bramBlockBits),
+      bramBlocks: tilingBramBlocks(l, t, it.precision, dev.bramBlockBits) +
+        (design.compression ? supportBramBlocks(l, t, it.precision, ports, dev.bramBlockBits, design.compression.support) : 0),
       fpgas,
     });
     energyLayers.push({ layer: l, tiling: t, latency: lat, precision: it.precision, ports });

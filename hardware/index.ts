@@ -14,6 +14,8 @@ export {
 export * from './model.js';
 /** The genome's own hardware (co-exploration designs) and the FPGA energy model. */
 export { evaluateDesign, PORT_WORD_BITS, type DesignItem, type DesignLayer, type DesignResult, type DesignContext } from './design-model.js';
+/** Compression on the tiled accelerator (HotNAS): pruned layers, the pattern term and packing with their support's cost. */
+export { compressItems, portWeightBits, supportBramBlocks, PACKING_WORD_BITS, PATTERN_INDEX_BITS, type CompressibleItem, type CompressedItem } from './compression.js';
 export { imageEnergy, macEnergyPj, bramWordPj, dramWordPj, staticPowerW, HOROWITZ_45NM, FPGA_GAP, STATIC_POWER_W, type EnergyLayer, type EnergyReport } from './fpga-energy.js';
 export * from './architectures.js';
 export { runHardwareTask, type HardwareTaskPayload } from './task.js';

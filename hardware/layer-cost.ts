@@ -19,7 +19,7 @@
 import { dspsPerMultiplier, type Device } from './device.js';
 import { loopDims, layerMacs, layerParams, type HwConv, type HwDense, type HwLayer, type HwPool, type Word } from './network.js';
 import {
-  FLOAT32, adderLuts, ceilLog2, checkBits, counterBits, max2Luts, multiplierLuts, reluLuts, truncatorCost,
+  FLOAT32, adderLuts, ceilLog2, checkBits, counterBits, MAX_OPERAND_BITS, max2Luts, MIN_OPERAND_BITS, multiplierLuts, reluLuts, truncatorCost,
 } from './operator-costs.js';
 
 /** Resources and cycles of one choice for one stage: the unit the mapper works on. */
@@ -140,6 +140,14 @@ function laneTail(layer: HwConv | HwDense, productBits: number, terms: number, f
   return { luts, dsps: 0 };
 }
 
+/** checkBits of a layer's operand widths; the messages are built only for a bad width (this runs per layer). */
+function checkOperands(layer: HwLayer, a: number, w: number): void {
+  const ok = (b: number): boolean => Number.isInteger(b) && b >= MIN_OPERAND_BITS && b <= MAX_OPERAND_BITS;
+  if (ok(a) && ok(w)) return;
+  checkBits(a, `${layer.name} input`);
+  checkBits(w, `${layer.name} weight`);
+}
+
 /**
  * The paper's case (LUT multipliers, fixed-point): only cycles and LUTs vary. The (Tm, Tn) combinations are
  * visited in the layer shape's cached cycles order and one sweep keeps the strictly cheaper ones: no sort per
@@ -149,8 +157,7 @@ function lutOptionTable(layer: HwConv | HwDense, settings: OptionSettings, bram:
   const d = loopDims(layer);
   const a = layer.input as number;
   const w = layer.weight as number;
-  checkBits(a, `${layer.name} input`);
-  checkBits(w, `${layer.name} weight`);
+  checkOperands(layer, a, w);
   const sh = shapeOf(d, settings.maxUnroll);
   const outCode = layer.output === 'wide' ? 0 : (layer.output as number);
   const code = ((a * 17 + w) * 17 + outCode) * 2 + (layer.relu ? 1 : 0);
@@ -187,10 +194,30 @@ function lutOptionTable(layer: HwConv | HwDense, settings: OptionSettings, bram:
     n++;
     lastCycles = c;
   }
-  const exact = new Array<number>(n * OPTION_STRIDE);
-  for (let k = 0; k < exact.length; k++) exact[k] = values[k];
-  const table: OptionTable = { count: n, stride: OPTION_STRIDE, values: exact };
+  const table: OptionTable = { count: n, stride: OPTION_STRIDE, values: slabCopy(values, n * OPTION_STRIDE) };
   return rememberTable(table, known === undefined, () => sh.tables.set(code, table));
+}
+
+/**
+ * Cached tables are views into large shared Float64Arrays (slabs) rather than arrays of their own: their numbers
+ * then live outside the JS heap, so tables that outlive many young-generation GCs are not copied by each of
+ * them, and no buffer is allocated per table (GC was a third of the time of fresh mappings; bench:mapper).
+ * A slab is freed with the last table viewing it.
+ */
+const SLAB_DOUBLES = 1 << 16;
+let slab = new Float64Array(SLAB_DOUBLES);
+let slabUsed = 0;
+
+/** A copy of the first n values of `src` in the current slab. */
+function slabCopy(src: Float64Array, n: number): Float64Array {
+  if (slabUsed + n > slab.length) {
+    slab = new Float64Array(Math.max(SLAB_DOUBLES, n));
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + n);
+  for (let k = 0; k < n; k++) view[k] = src[k];
+  slabUsed += n;
+  return view;
 }
 
 /** Reused buffers of table building. */
@@ -242,8 +269,7 @@ function macOptions(layer: HwConv | HwDense, device: Device, settings: OptionSet
   if (!float) {
     a = layer.input as number;
     w = layer.weight as number;
-    checkBits(a, `${layer.name} input`);
-    checkBits(w, `${layer.name} weight`);
+    checkOperands(layer, a, w);
   }
   const productBits = a + w;
   const terms = d.N * d.K * d.K;
@@ -471,7 +497,7 @@ export function stageOptions(
 export interface OptionTable {
   readonly count: number;
   readonly stride: typeof OPTION_STRIDE;
-  readonly values: readonly number[];
+  readonly values: ArrayLike<number>;
 }
 
 /** Numbers per option in an {@link OptionTable}. */
@@ -490,8 +516,8 @@ export function optionList(t: OptionTable): StageOption[] {
 
 /** Options as a table. */
 export function packOptions(options: readonly StageOption[]): OptionTable {
-  const values: number[] = [];
-  for (const o of options) values.push(o.cycles, o.luts, o.dsps, o.bram, o.tm, o.tn, o.mult === 'dsp' ? 1 : 0);
+  const values = new Float64Array(options.length * OPTION_STRIDE);
+  options.forEach((o, k) => values.set([o.cycles, o.luts, o.dsps, o.bram, o.tm, o.tn, o.mult === 'dsp' ? 1 : 0], k * OPTION_STRIDE));
   return { count: options.length, stride: OPTION_STRIDE, values };
 }
 

@@ -5,7 +5,7 @@
  */
 import { HwnasError } from '../lib/errors.js';
 import { fixedPointBits, type Architecture, type FixedPoint, type Quantization, type Shape3 } from '../lib/space/decode.js';
-import { checkBits } from './operator-costs.js';
+import { checkBits, MAX_OPERAND_BITS, MIN_OPERAND_BITS } from './operator-costs.js';
 
 /** A word format: fixed point of `bits` total bits, or IEEE float32. */
 export type Word = number | 'float32';
@@ -98,10 +98,11 @@ export function layerParams(layer: HwLayer): number {
   return d.groups * (d.M * d.N * d.K * d.K + d.M);
 }
 
-function word(f: FixedPoint | null, what: string): Word {
+/** The word of a format; `layer` and `role` name it in the error (the message is built only then: runs per layer). */
+function word(f: FixedPoint | null, layer: string, role: string): Word {
   if (f === null) return 'float32';
   const bits = fixedPointBits(f);
-  checkBits(bits, what);
+  if (!Number.isInteger(bits) || bits < MIN_OPERAND_BITS || bits > MAX_OPERAND_BITS) checkBits(bits, `${layer} ${role}`);
   return bits;
 }
 
@@ -121,18 +122,18 @@ export function fromArchitecture(arch: Architecture, quant: Quantization, name =
     const input = current;
     switch (l.kind) {
       case 'conv': {
-        const output = word(q.activation, `${l.name} activation`);
+        const output = word(q.activation, l.name, 'activation');
         current = output;
         return {
           kind: 'conv', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output,
-          kernel: l.kernel, stride: l.stride, groups: 1, weight: word(q.weight, `${l.name} weight`), relu: true,
+          kernel: l.kernel, stride: l.stride, groups: 1, weight: word(q.weight, l.name, 'weight'), relu: true,
         };
       }
       case 'maxpool':
         return { kind: 'maxpool', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output: input, size: l.size };
       case 'dense': {
-        const weight = word(q.weight, `${l.name} weight`);
-        const output: Word | 'wide' = q.activation ? word(q.activation, `${l.name} activation`) : quant.float ? 'float32' : 'wide';
+        const weight = word(q.weight, l.name, 'weight');
+        const output: Word | 'wide' = q.activation ? word(q.activation, l.name, 'activation') : quant.float ? 'float32' : 'wide';
         current = output === 'wide' ? current : output;
         return { kind: 'dense', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output, weight, relu: false };
       }

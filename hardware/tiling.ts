@@ -7,7 +7,7 @@
  * Formulas [code: FNAS PARA.py `layer_performance`, identical in XFER_FPGA; hotNAS PM_FPGA_Template.py adds
  * stride, padding and quantized weight packing] (MODELS.md §2.3, §4.1):
  *   tW = Tm·Tn·K² / ⌊W_p·portBits/wBits⌋   tI = min(Tn,N)·min(Tr,R)·min(Tc,C) / I_p
- *   tO = min(Tm,M)·⌈min(Tr,R)/S⌉·⌈min(Tc,C)/S⌉ / O_p   tComp = K²·⌈min(Tr,R)/S⌉·⌈min(Tc,C)/S⌉
+ *   tO = min(Tm,M)·⌈min(Tr,R)/S⌉·⌈min(Tc,C)/S⌉ / O_p   tComp = (kept or K²)·⌈min(Tr,R)/S⌉·⌈min(Tc,C)/S⌉
  *   Lat1 = max(tI, tW, tComp);  Lat2 = max(⌈N/Tn⌉·Lat1, tO);  Lat = B·⌈R/Tr⌉·⌈C/Tc⌉·⌈M/Tm⌉·Lat2
  * R, C are the rows/cols of the tiled input map, padded by 2P as hotNAS's PM_Layer does. With S = 1, P = 0,
  * 16-bit weights on 16-bit ports and tiles no larger than the map this is exactly the FNAS/XFER formula.
@@ -40,6 +40,12 @@ export interface TileLayer {
    */
   readonly Ro?: number;
   readonly Co?: number;
+  /**
+   * Weights kept per K×K kernel by pattern pruning, on an engine that skips the pruned MACs (hotNAS's
+   * `pattern_ones`: tComp = kept·⌈Tr/S⌉·⌈Tc/S⌉; hardware/compression.ts sets it only with pattern support).
+   * Absent: K².
+   */
+  readonly kept?: number;
 }
 
 /** Tile sizes. */
@@ -94,6 +100,9 @@ export function checkTileLayer(l: TileLayer): void {
   if (l.Ro !== undefined) positiveInt(l.Ro, 'output rows');
   if (l.Co !== undefined) positiveInt(l.Co, 'output cols');
   positiveInt(l.B ?? 1, 'batch');
+  if (l.kept !== undefined && (!Number.isInteger(l.kept) || l.kept < 1 || l.kept > l.K * l.K)) {
+    throw new HwnasError('HW_BAD_TILING', `kept weights per kernel must be an integer in [1, K²=${l.K * l.K}], got ${l.kept}`);
+  }
   if (!Number.isInteger(l.P ?? 0) || (l.P ?? 0) < 0) throw new HwnasError('HW_BAD_TILING', `padding must be an integer ≥ 0, got ${l.P}`);
 }
 
@@ -118,7 +127,7 @@ export function tiledLatency(l: TileLayer, t: Tiling, ports: Ports = FNAS_PORTS,
   const tW = (t.Tm * t.Tn * l.K * l.K) / packed;
   const tI = (Math.min(t.Tn, l.N) * tr * tc) / ports.ip;
   const tO = (Math.min(t.Tm, l.M) * outR * outC) / ports.op;
-  const tComp = l.K * l.K * outR * outC;
+  const tComp = (l.kept ?? l.K * l.K) * outR * outC;
   const lat1 = Math.max(tI, tW, tComp);
   const lat2 = Math.max(Math.ceil(l.N / t.Tn) * lat1, tO);
   const tiles = B * rowTiles * colTiles * Math.ceil(l.M / t.Tm);

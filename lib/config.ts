@@ -14,12 +14,14 @@ import { deviceRefSchema } from '../hardware/device.js';
 import { DEFAULT_HARDWARE_MODEL, HARDWARE_MODEL_NAMES, hardwareSpecSchema, type HardwareModelName } from '../hardware/model.js';
 import { redisExecutorConfigSchema } from './eval/redis/options.js';
 import { datasetRefSchema } from './train/datasets/registry.js';
+import { WARM_DEFAULT_IMAGES } from './zoo/defaults.js';
+import { fidelityConfigSchema, fidelityIssues } from './eval/fidelity/options.js';
 
 /** Datasets the joint search trains on. */
 export const JOINT_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 
 /** Spaces the joint search runs over (lu2019 family). */
-export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float', 'coexplore-mnist', 'coexplore-cifar10'] as const;
+export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float', 'lu2019-fmnist', 'lu2019-fmnist-float', 'coexplore-mnist', 'coexplore-cifar10', 'hotnas-mnist', 'hotnas-cifar10'] as const;
 
 const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })
@@ -78,6 +80,8 @@ export const searchConfigSchema = z
     space: z.enum(JOINT_SPACES).optional(),
     hardware: hardwareConfigSchema.prefault({}),
     training: trainingConfigSchema.default(trainingConfigSchema.parse({})),
+    /** Multi-fidelity training of the children (lib/eval/fidelity): sha, hyperband, asha; absent = none. */
+    fidelity: fidelityConfigSchema.optional(),
     strategy: z
       .object({
         name: z.enum(STRATEGY_NAMES as [string, ...string[]]).default('reinforce'),
@@ -100,6 +104,11 @@ export const searchConfigSchema = z
     /** Where evaluations run: the local thread pool (default) or a Redis queue served by `hwnas worker` processes. */
     executor: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }).strict(), redisExecutorConfigSchema]).optional(),
     out: z.string().min(1).optional(),
+    /** Hot start from a model zoo (lib/zoo/warm.ts): its genomes first, children inherit and fine-tune on `warmImages` images. */
+    zoo: z
+      .object({ dir: z.string().min(1), warmImages: z.number().int().min(1).default(WARM_DEFAULT_IMAGES), digest: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -171,6 +180,11 @@ export function parseSearchConfig(raw: unknown, issues: Issue[] = []): SearchCon
   if (r.success) {
     const given = (['problem', 'problemFile', 'table'] as const).filter((k) => r.data[k] !== undefined);
     if (given.length > 1) issues.push({ path: given[1], message: `cannot be combined with ${given[0]}: a search runs one problem` });
+    const f = r.data.fidelity;
+    if (f && f.method !== 'none') {
+      if (given.length > 0) issues.push({ path: 'fidelity.method', message: `applies to the joint search only (it scales the children's training); a ${given[0]} search trains nothing` });
+      else issues.push(...fidelityIssues(f, { images: r.data.training.trainSubset || undefined, epochs: r.data.training.epochs }));
+    }
   }
   if (issues.length > 0) throw new ConfigError(issues, 'invalid search configuration');
   return r.data!;

@@ -17,6 +17,7 @@ export interface Issue {
  */
 export const ERROR_CODES = {
   BACKEND_UNAVAILABLE: 2,
+  CHECKPOINT_CORRUPT: 2,
   CONFIG_INVALID: 2,
   DATASET_CHANGED: 2,
   DATASET_CORRUPT: 2,
@@ -42,6 +43,7 @@ export const ERROR_CODES = {
   INPUT_BAD_PREDICTOR: 2,
   INPUT_BAD_RUN: 2,
   INPUT_DATASET: 2,
+  INPUT_ENQUEUE: 2,
   INPUT_MISMATCH: 2,
   INPUT_NO_FEASIBLE: 2,
   INPUT_NO_PREDICTOR: 2,
@@ -110,6 +112,9 @@ export const ERROR_CODES = {
   TRAIN_OOM: 1,
   WORKER_FAILED: 1,
   WRITE_FAILED: 1,
+  ZOO_INVALID: 2,
+  ZOO_MISMATCH: 2,
+  ZOO_MISSING: 2,
 } as const satisfies Record<string, 1 | 2>;
 
 /** A stable, machine-readable error code. */

@@ -83,7 +83,11 @@ export { trainGenome, type TrainRequest, type TrainResult } from './train/train.
 export { loadDataset, DATASET_NAMES, datasetStatus, datasetInfo, type DatasetName, type DatasetRef, type Dataset } from './train/datasets/registry.js';
 export { loadCustomData, detectDatasetKind, type CustomDatasetSpec, type CustomData } from './train/datasets/custom.js';
 export { saveTrainedModel, loadTrainedModel, trialModelDir } from './train/model-store.js';
+/** Retraining a found design to its real accuracy, checkpointed after every epoch (`hwnas train`). */
+export { retrain, retrainDir, readRetrainRecord, type RetrainOptions, type RetrainRecord, type EpochRecord } from './train/retrain.js';
 export type { TrainedModel } from './train/build-model.js';
+/** Compression masks (HotNAS spaces): chosen from the starting weights, kept zero through training and export. */
+export { chooseMasks, maskArrays, maskWeights, type CompressionMasks, type LayerMasks } from './train/masks.js';
 
 // Searches as a user runs them
 export { searchConfigSchema, parseSearchConfig, defaultSearchConfig, type SearchConfig, type SearchConfigInput } from './config.js';

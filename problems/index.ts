@@ -2,6 +2,7 @@
 import { ConfigError } from '../lib/errors.js';
 import { dtlz2Problem } from './dtlz.js';
 import { edgeCodesignNestedProblem, edgeCodesignProblem } from './edge-codesign.js';
+import { eyerissCodesignProblem } from './eyeriss-codesign.js';
 import { nb201Problem } from './nb201.js';
 import type { BenchmarkProblem } from './problem.js';
 import { zdtProblem } from './zdt.js';
@@ -14,6 +15,7 @@ export const PROBLEMS = {
   nb201: () => nb201Problem(),
   'edge-codesign': () => edgeCodesignProblem(),
   'edge-codesign-nested': () => edgeCodesignNestedProblem(),
+  'eyeriss-codesign': () => eyerissCodesignProblem(),
 } as const satisfies Record<string, () => BenchmarkProblem>;
 
 /** Names of the registered problems. */

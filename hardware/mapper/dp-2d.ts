@@ -158,9 +158,9 @@ function mergeStage(table: StageTable, i: number, dim: Resource, maxCycles: numb
   next.size = n;
 }
 
-/** The states' cost vectors copied out of the reused buffers. */
-function vectorsOf(s: StateColumns): Float64Array {
-  const v = new Float64Array(s.size * STRIDE);
+/** The states' cost vectors copied out of the reused buffers (a plain array: see heapCopy). */
+function vectorsOf(s: StateColumns): number[] {
+  const v = new Array<number>(s.size * STRIDE);
   for (let j = 0; j < s.size; j++) {
     const at = j * STRIDE;
     v[at + BOTTLENECK] = s.bottleneck[j];

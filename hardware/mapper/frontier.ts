@@ -24,8 +24,8 @@ const OBJECTIVE_KEYS: Record<MapperObjective, readonly number[]> = {
  */
 export class BackPointers {
   constructor(
-    private readonly links: Int32Array,
-    private readonly stepStart: Int32Array,
+    private readonly links: ArrayLike<number>,
+    private readonly stepStart: ArrayLike<number>,
   ) {}
 
   /** The option of every stage for state `state` of the last step. */
@@ -67,12 +67,22 @@ export class TrailBuilder {
   }
 
   finish(): BackPointers {
-    return new BackPointers(this.links.slice(0, 2 * this.size), this.steps.slice(0, this.stepCount));
+    return new BackPointers(heapCopy(this.links, 2 * this.size), heapCopy(this.steps, this.stepCount));
   }
 }
 
 /** The one trail of the DPs (they run synchronously, one at a time). */
 export const trail = new TrailBuilder();
+
+/**
+ * The first n numbers of `a` in a plain array. Results of bulk mapping die young: a plain array is a bump
+ * allocation on the JS heap, where a typed copy would allocate a backing store outside it for each result.
+ */
+export function heapCopy(a: ArrayLike<number>, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) out[k] = a[k];
+  return out;
+}
 
 function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(2 * a.length);

@@ -57,8 +57,9 @@ export function mapFrontier(stages: readonly MapperStage[], limits: MapperLimits
   const blocked = blockedByLeast(stages, table, limits);
   if (blocked) return new BlockedFrontier(blocked);
   const allowance = stageAllowances(table, limits);
-  const active = RESOURCES.filter((r) => table.varies[r]);
   const trackLatency = Number.isFinite(limits.maxTotalCycles);
-  if (active.length <= 1 && !trackLatency) return staircaseDp(stages, table, allowance, limits, active[0] ?? 'luts');
-  return generalDp(stages, table, allowance, limits, active, trackLatency);
+  const { varies } = table;
+  const activeCount = +varies.luts + +varies.dsps + +varies.bram;
+  if (activeCount <= 1 && !trackLatency) return staircaseDp(stages, table, allowance, limits, varies.dsps ? 'dsps' : varies.bram ? 'bram' : 'luts');
+  return generalDp(stages, table, allowance, limits, RESOURCES.filter((r) => varies[r]), trackLatency);
 }

@@ -46,8 +46,39 @@ export class StageTable {
   /** Whether a resource differs between some options of some stage (a constant one is no frontier dimension). */
   readonly varies: Record<Column, boolean> = { cycles: false, luts: false, dsps: false, bram: false };
 
-  /** Loads `stages` (from their packed options when they have them). Throws when a stage has no option. */
+  /** The packed option arrays of the last load, when every stage had one (the table then still holds them). */
+  private loadedFrom: ArrayLike<number>[] = [];
+
+  /**
+   * Loads `stages` (from their packed options when they have them). Throws when a stage has no option.
+   * Packed options are immutable by contract (layer-cost.ts caches and shares them), so loading the same packed
+   * arrays again — a pipeline's diagnosis maps one stage list up to four times — keeps the table as it is.
+   */
   load(stages: readonly MapperStage[]): void {
+    if (this.holds(stages)) return;
+    this.loadedFrom.length = 0;
+    this.fill(stages);
+    for (const s of stages) {
+      if (!s.packed) {
+        this.loadedFrom.length = 0;
+        return;
+      }
+      this.loadedFrom.push(s.packed.values);
+    }
+  }
+
+  /** Whether the table holds exactly these stages' packed options. */
+  private holds(stages: readonly MapperStage[]): boolean {
+    const from = this.loadedFrom;
+    if (from.length === 0 || from.length !== stages.length) return false;
+    for (let i = 0; i < stages.length; i++) {
+      const p = stages[i].packed;
+      if (!p || p.values !== from[i] || p.count !== this.count(i)) return false;
+    }
+    return true;
+  }
+
+  private fill(stages: readonly MapperStage[]): void {
     const L = stages.length;
     let rows = 0;
     this.start = atLeastInt(this.start, L + 1);

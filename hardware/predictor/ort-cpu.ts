@@ -73,5 +73,10 @@ export const ortCpuModel: HardwareModel = {
 // Strategies reach the predictor through the oracle registry (they never import hardware/).
 registerLatencyOracle('ort-cpu', {
   predict: (space, genome) => ortCpuPredictor().predictMs(decodeArchitecture(space, genome), decodeQuantization(space, genome)),
-  rmsePct: () => ortCpuPredictor().file.validation?.accuracy.rmsePct,
+  // The validated error: the held-out validation's RMSE when the profile ran one, else the chosen correction's
+  // leave-one-out RMSE on the calibration networks (also a validation: each network predicted by a fit without it).
+  rmsePct: () => {
+    const f = ortCpuPredictor().file;
+    return f.validation?.accuracy.rmsePct ?? f.correction.candidates[f.correction.kind]?.looRmsePct;
+  },
 });

@@ -1,9 +1,9 @@
 /** `hwnas compare`: joint search against the separate baselines, strategies × seeds × specs (config file and/or flags). */
 import type { Command } from 'commander';
 import { ConfigError, type Issue } from '../errors.js';
-import { JOINT_DATASETS, mergeConfig, readConfigFile } from '../config.js';
+import { JOINT_DATASETS, JOINT_SPACES, mergeConfig, readConfigFile } from '../config.js';
 import { compareConfigIssues, compareConfigSchema, compareEstimate, compareTable, parseCompareConfig, runCompare, type CompareConfig } from '../search/compare.js';
-import { METHODS } from '../search/baselines.js';
+import { FIXED_ARCHITECTURE_RULES, METHODS } from '../search/baselines.js';
 import { checkRunDir } from '../search/run-dir.js';
 import { STRATEGY_NAMES } from '../../strategies/registry.js';
 import { FlagReader } from './flags.js';
@@ -14,6 +14,8 @@ interface CompareFlags {
   config?: string;
   printDefault?: boolean;
   dataset?: string;
+  space?: string;
+  fixedArch?: string;
   device?: string;
   spec?: string[];
   strategies?: string;
@@ -30,6 +32,8 @@ interface CompareFlags {
 /** Comparison config paths and the flags that set them. */
 const FLAG_OF: [RegExp, string][] = [
   [/^dataset$/, '--dataset'],
+  [/^space$/, '--space'],
+  [/^fixedArchitecture(\.|$)/, '--fixed-arch'],
   [/^hardware\.device/, '--device'],
   [/^specs(\.|$)/, '--spec'],
   [/^strategies(\.|$)/, '--strategies'],
@@ -65,12 +69,25 @@ function parseSpecFlag(text: string, r: FlagReader): Record<string, unknown> {
   return spec;
 }
 
+/** `--fixed-arch median|mid|<JSON of architecture genes>`. */
+function parseFixedArch(text: string, r: FlagReader): unknown {
+  if ((FIXED_ARCHITECTURE_RULES as readonly string[]).includes(text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    r.add('--fixed-arch', `must be ${FIXED_ARCHITECTURE_RULES.join(' or ')}, or a JSON object of architecture genes such as {"depth":2,"L1.filters":36}; got ${JSON.stringify(text)}`);
+    return undefined;
+  }
+}
+
 const list = (s: string) => s.split(',').map((x) => x.trim());
 
 /** Flags → a partial comparison configuration (numbers read here so a bad number names its flag). */
 function flagsToConfig(f: CompareFlags, r: FlagReader): Record<string, unknown> {
   const c: Record<string, unknown> = {};
   if (f.dataset !== undefined) c.dataset = r.oneOf('dataset', f.dataset, JOINT_DATASETS);
+  if (f.space !== undefined) c.space = r.oneOf('space', f.space, JOINT_SPACES);
+  if (f.fixedArch !== undefined) c.fixedArchitecture = parseFixedArch(f.fixedArch, r);
   if (f.device !== undefined) c.hardware = { device: f.device };
   if (f.spec !== undefined) c.specs = f.spec.map((s) => parseSpecFlag(s, r));
   if (f.strategies !== undefined) c.strategies = list(f.strategies).map((s) => r.oneOf('strategies', s, STRATEGY_NAMES));
@@ -118,6 +135,8 @@ export function register(program: Command): void {
     .option('--config <file>', 'comparison configuration (JSON, see --print-default); flags override it')
     .option('--print-default', 'print the complete default comparison configuration as JSON (a starting point for --config)')
     .option('--dataset <name>', `dataset (${JOINT_DATASETS.join(', ')})`)
+    .option('--space <preset>', `space preset (${JOINT_SPACES.join(', ')}; default follows the dataset)`)
+    .option('--fixed-arch <rule|json>', `fixed architecture of quant-only: ${FIXED_ARCHITECTURE_RULES.join(' (default: the median-size architecture of the space) or ')} (deepest, middle width, 3×3), or a JSON object of architecture genes`)
     .option('--device <name>', 'FPGA device (e.g. ep4ce115, xc7z020)')
     .option('--spec <name:key=value,…>', 'a spec, e.g. strict:luts=30000,throughput=1000 (keys luts, throughput, latencyMs); repeat for several', (v: string, prev: string[] = []) => [...prev, v])
     .option('--strategies <list>', `strategies, comma-separated (${STRATEGY_NAMES.join(', ')})`)

@@ -20,6 +20,7 @@ interface ExportFlags {
   checker?: boolean;
   json?: boolean;
   task?: string;
+  proxy?: boolean;
 }
 
 function pct(v: number | undefined): string {
@@ -28,6 +29,12 @@ function pct(v: number | undefined): string {
 
 function describe(m: ExportedModel): string {
   const lines = [`trial ${m.trial} → ${m.file} (${m.bytes} bytes, opset ${m.opset}${m.float ? ', float' : ', QDQ'})`];
+  const r = m.retrained;
+  lines.push(
+    r
+      ? `  weights: retrained (hwnas train: ${r.epochs} epochs on ${r.trainImages} images; validation ${pct(r.valAccuracy)}, test ${pct(r.testAccuracy)}; search-time validation ${pct(m.metrics.accuracy)})`
+      : `  weights: search-time (proxy-trained; validation ${pct(m.metrics.accuracy)})`,
+  );
   for (const s of m.verification.sets) {
     const expected = s.expectedAccuracy !== undefined ? `, recorded ${pct(s.expectedAccuracy)}` : '';
     lines.push(
@@ -54,6 +61,7 @@ export function register(program: Command): void {
     .option('--logit-tolerance <x>', `largest allowed logit difference on any image, relative to 1 + max |logit| (default ${DEFAULT_VERIFY.logitTolerance}); see lib/onnx/verify.ts`)
     .option('--no-checker', 'do not run the ONNX checker (python3-onnx) even if installed')
     .option('--task <name>', 'a NASAIC run: the task whose network to export (t1, t2)')
+    .option('--proxy', 'export the search-time (proxy-trained) weights even where hwnas train left a retrained model')
     .option('--json', 'one JSON line per exported model on stdout')
     .action(async (flags: ExportFlags) => {
       const r = new FlagReader();
@@ -76,6 +84,7 @@ export function register(program: Command): void {
           ...(logitTolerance !== undefined ? { verify: { logitTolerance } } : {}),
           checker: flags.checker !== false,
           ...(flags.task !== undefined ? { task: flags.task } : {}),
+          proxy: Boolean(flags.proxy),
           log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
       } catch (err) {

@@ -16,7 +16,7 @@ export async function buildProgram(): Promise<Command> {
     .option('--debug', 'on an error, also print its stack trace (for bug reports)')
     .showHelpAfterError()
     .exitOverride();
-  const modules = [await import('./search.js'), await import('./config.js'), await import('./compare.js'), await import('./report.js'), await import('./map.js'), await import('./data.js'), await import('./export.js'), await import('./worker.js'), await import('./profile.js'), await import('./nasaic.js')];
+  const modules = [await import('./search.js'), await import('./config.js'), await import('./compare.js'), await import('./report.js'), await import('./map.js'), await import('./data.js'), await import('./export.js'), await import('./train.js'), await import('./worker.js'), await import('./profile.js'), await import('./nasaic.js'), await import('./zoo.js')];
   for (const m of modules) m.register(program);
   return program;
 }

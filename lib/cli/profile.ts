@@ -67,8 +67,8 @@ export function register(program: Command): void {
     .option('--target <name>', 'target to profile (ort-cpu)', 'ort-cpu')
     .option('--threads <n>', 'intra-op threads of each ORT session', String(DEFAULT_PROFILE.threads))
     .option('--warmup <n>', 'untimed runs per graph', String(DEFAULT_PROFILE.warmup))
-    .option('--repeats <n>', 'timed runs per graph (the median is kept)', String(DEFAULT_PROFILE.repeats))
-    .option('--statistic <s>', 'figure kept of the repeats: median, q25, q10, min', DEFAULT_PROFILE.statistic)
+    .option('--repeats <n>', 'timed runs per graph (the --statistic of them is kept)', String(DEFAULT_PROFILE.repeats))
+    .option('--statistic <s>', 'figure kept of the repeats: min (robust under load), q10, q25, median', DEFAULT_PROFILE.statistic)
     .option('--space <names>', `spaces whose operators are tabulated, comma-separated (${PRESET_NAMES.filter((n) => n.startsWith('lu2019')).join(', ')})`, DEFAULT_PROFILE.spaces.join(','))
     .option('--calibration <n>', 'whole networks timed to fit the correction', String(DEFAULT_PROFILE.calibrationNetworks))
     .option('--validate <n>', 'held-out random networks to validate on (0: none)', String(DEFAULT_PROFILE.validationNetworks))
@@ -147,6 +147,7 @@ export function register(program: Command): void {
       if (v) {
         const a = v.accuracy;
         process.stdout.write(`validation on ${v.networks} held-out networks: ${pct(a.within10)} within ±10 %, Kendall τ ${a.kendallTau.toFixed(3)}, RMSE ${a.rmsePct.toFixed(1)} % (raw, without the speed reference: ${pct(v.rawAccuracy.within10)}, τ ${v.rawAccuracy.kendallTau.toFixed(3)}); measurement noise (IQR/median of the repeats) ${pct(v.noise)}\n`);
+        if (v.repeatAgreement) process.stdout.write(`noise floor: the same networks measured twice agree within ±10 % for ${pct(v.repeatAgreement.raw)} raw, ${pct(v.repeatAgreement.normalised)} normalised\n`);
       }
       process.stdout.write(`written ${out}\n`);
     });

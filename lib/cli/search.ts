@@ -46,12 +46,18 @@ interface SearchFlags {
   trials?: string;
   budgetMinutes?: string;
   epochs?: string;
+  fidelity?: string;
+  eta?: string;
+  minBudget?: string;
+  fidelityResource?: string;
   workers?: string;
   redis?: string;
   seed?: string;
   out?: string;
   resume?: boolean;
   forceUnlock?: boolean;
+  zoo?: string;
+  warmImages?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -75,10 +81,16 @@ const FLAG_OF: Record<string, string> = {
   'budget.trials': '--trials',
   'budget.minutes': '--budget-minutes',
   'training.epochs': '--epochs',
+  'fidelity.method': '--fidelity',
+  'fidelity.eta': '--eta',
+  'fidelity.minBudget': '--min-budget',
+  'fidelity.resource': '--fidelity-resource',
   workers: '--workers',
   'executor.url': '--redis',
   seed: '--seed',
   out: '--out',
+  'zoo.dir': '--zoo',
+  'zoo.warmImages': '--warm-images',
 };
 
 /** Names the flag behind an issue's path when that flag was given (a value from the config file keeps its path). */
@@ -134,11 +146,41 @@ function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
   if (Object.keys(hardware).length) c.hardware = hardware;
   if (Object.keys(budget).length) c.budget = budget;
   if (f.epochs !== undefined) c.training = { epochs: r.int('epochs', f.epochs, 1) };
+  const fidelity = fidelityFlags(f, r);
+  if (fidelity) c.fidelity = fidelity;
   if (f.workers !== undefined) c.workers = r.int('workers', f.workers, 1, 64);
   if (f.redis !== undefined) c.executor = { kind: 'redis', url: f.redis };
   if (f.seed !== undefined) c.seed = r.int('seed', f.seed, 0, 2 ** 31 - 1);
   if (f.out !== undefined) c.out = f.out;
+  // Hot start from a model zoo (lib/zoo/warm.ts); absolute, so the same command plus --resume matches the run.
+  if (f.zoo !== undefined) c.zoo = { dir: path.resolve(f.zoo), ...(f.warmImages !== undefined ? { warmImages: r.int('warm-images', f.warmImages, 1) } : {}) };
+  else if (f.warmImages !== undefined) r.add('--warm-images', 'goes with --zoo <dir> (the fine-tuning images of a warm-started child)');
   return c;
+}
+
+/**
+ * --fidelity, --eta, --min-budget (a fraction such as 0.111 or 1/9) and --fidelity-resource → the `fidelity` block;
+ * the values are checked by the configuration's schema, so a bad one is reported with its flag.
+ */
+function fidelityFlags(f: SearchFlags, r: FlagReader): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (f.fidelity !== undefined) out.method = f.fidelity;
+  const num = (flag: string, raw: string): number | undefined => {
+    const frac = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
+    const v = frac ? Number(frac[1]) / Number(frac[2]) : raw.trim() === '' ? NaN : Number(raw);
+    if (Number.isNaN(v)) r.add(`--${flag}`, `must be a number${flag === 'min-budget' ? ' or a fraction such as 1/9' : ''}, got ${JSON.stringify(raw)}`);
+    return Number.isNaN(v) ? undefined : v;
+  };
+  if (f.eta !== undefined) out.eta = num('eta', f.eta);
+  if (f.minBudget !== undefined) out.minBudget = num('min-budget', f.minBudget);
+  if (f.fidelityResource !== undefined) out.resource = f.fidelityResource;
+  if (Object.keys(out).length === 0) return undefined;
+  if (f.fidelity === undefined) {
+    for (const k of ['eta', 'minBudget', 'fidelityResource'] as const) {
+      if (f[k] !== undefined) r.add(`--${k.replace(/[A-Z]/g, (ch) => '-' + ch.toLowerCase())}`, 'goes with --fidelity sha|hyperband|asha (multi-fidelity is off without it)');
+    }
+  }
+  return out;
 }
 
 /** The configuration of a new search: defaults ← config file ← flags. Throws one ConfigError with every issue. */
@@ -168,7 +210,7 @@ export function resolveSearchConfig(f: SearchFlags, context = 'hwnas search: bad
 }
 
 /** Flags that only the joint search reads. */
-const JOINT_FLAGS = ['dataset', 'datasetDir', 'space', 'model', 'device', 'luts', 'throughput', 'latencyMs', 'epochs', 'workers'] as const;
+const JOINT_FLAGS = ['dataset', 'datasetDir', 'space', 'model', 'device', 'luts', 'throughput', 'latencyMs', 'epochs', 'fidelity', 'eta', 'minBudget', 'fidelityResource', 'workers', 'zoo', 'warmImages'] as const;
 /** Configuration sections that only the joint search reads. */
 const JOINT_KEYS = ['dataset', 'space', 'hardware', 'training', 'objectives', 'workers'] as const;
 
@@ -277,7 +319,7 @@ function printSummary(s: StudySummary, out: string, json: boolean, space: Search
   }
   const fmt = (v: number | undefined) => (v === undefined ? '—' : String(+v.toFixed(4)));
   const lines = [
-    `trials ${s.trials} (complete ${s.complete}, infeasible ${s.infeasible}, failed ${s.failed})`,
+    `trials ${s.trials} (complete ${s.complete}, infeasible ${s.infeasible}, failed ${s.failed}${s.pruned ? `, pruned ${s.pruned}` : ''})`,
     `hypervolume ${s.hypervolume === null ? '—' : s.hypervolume.toFixed(4)}`,
     ...s.warnings.map((w) => `warning: ${w}`),
   ];
@@ -327,9 +369,15 @@ export function register(program: Command): void {
     .option('--trials <n>', 'number of trials')
     .option('--budget-minutes <m>', 'stop asking for new trials after this many minutes')
     .option('--epochs <n>', 'training epochs per feasible child')
+    .option('--fidelity <method>', 'multi-fidelity training of the children: none (default), sha (successive halving per batch), hyperband, asha')
+    .option('--eta <n>', 'with --fidelity: reduction factor η, the best 1/η of a rung go on (default 3)')
+    .option('--min-budget <fraction>', 'with --fidelity: the first rung\'s share of the full training, e.g. 1/9 (default)')
+    .option('--fidelity-resource <r>', 'with --fidelity: what a rung scales, images (default) or epochs')
     .option('--workers <n>', 'training worker threads (default: cores); with --redis, trials in flight')
     .option('--redis <url>', 'run trainings on `hwnas worker` processes through this Redis (redis://host:6379; needs $HWNAS_QUEUE_SECRET)')
     .option('--seed <n>', 'root seed (same seed, same search)')
+    .option('--zoo <dir>', 'hot start from a model zoo (`hwnas zoo build`): its networks are the first trials, every child inherits from its nearest zoo model')
+    .option('--warm-images <n>', 'with --zoo: images a warm-started child is fine-tuned on (one epoch; default 2000)')
     .option('--out <dir>', 'run directory (journal.jsonl, summary.json)')
     .option('--resume', 'continue the search in --out (its configuration comes from the run; --trials/--budget-minutes may extend it)')
     .option('--force-unlock', "remove the run directory's lock first, whoever holds it (a search on another host that is gone)")

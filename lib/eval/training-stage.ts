@@ -8,7 +8,27 @@ import type { TrainingOutcome, TrainingStage } from './two-stage.js';
 import { TrainingError } from '../train/failure.js';
 import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
 import { failureReason, type TrainOutcome } from '../train/task.js';
+import { TRAINING_DEFAULTS } from '../train/defaults.js';
 import type { TrainRequest } from '../train/request.js';
+import { datasetInfo, defaultValSize } from '../train/datasets/registry.js';
+
+/** What a rung's budget fraction scales in a training request (lib/eval/fidelity). */
+export type FidelityResource = 'images' | 'epochs';
+
+/**
+ * The training request of a rung: `budget` (a fraction of the full training) of the training images, or of the
+ * epochs, at least one of either. A smaller image subset is a prefix of the full one (the split is seeded once).
+ */
+export function scaleTrainRequest(base: Omit<TrainRequest, 'genome' | 'seed'>, budget: number, resource: FidelityResource): Omit<TrainRequest, 'genome' | 'seed'> {
+  if (budget >= 1) return base;
+  if (resource === 'epochs') return { ...base, epochs: Math.max(1, Math.round((base.epochs ?? TRAINING_DEFAULTS.epochs) * budget)) };
+  let full = base.trainSubset;
+  if (full === undefined) {
+    const info = datasetInfo(base.dataset);
+    full = info.train - (base.valSize ?? defaultValSize(info.train));
+  }
+  return { ...base, trainSubset: Math.max(1, Math.round(full * budget)) };
+}
 
 /**
  * Trains on `executor`. Resolves with an outcome in every case: a failed training (its reason comes back as
@@ -33,10 +53,16 @@ export class PoolTrainingStage implements TrainingStage {
     private readonly pool: TaskExecutor,
     private readonly base: Omit<TrainRequest, 'genome' | 'seed'>,
     private readonly runDir: string,
+    /** What a multi-fidelity rung's budget scales (default: training images). */
+    private readonly resource: FidelityResource = 'images',
+    /** Per-child request fields on top of `base`, before any rung scales them (a warm start: lib/zoo/warm.ts). */
+    private readonly perGenome?: (genome: EvalRequest['genome']) => Partial<TrainRequest>,
   ) {}
 
   async train(request: EvalRequest, signal?: AbortSignal): Promise<TrainingOutcome> {
-    const payload: TrainRequest = { ...this.base, genome: request.genome, seed: request.seed, returnWeights: true };
+    const own = this.perGenome ? { ...this.base, ...this.perGenome(request.genome) } : this.base;
+    const base = request.fidelity ? scaleTrainRequest(own, request.fidelity.budget, this.resource) : own;
+    const payload: TrainRequest = { ...base, genome: request.genome, seed: request.seed, returnWeights: true };
     const outcome = await trainInPool(this.pool, payload, signal);
     signal?.throwIfAborted();
     // The two-stage evaluator turns a rejection into a failed trial carrying this message.
@@ -52,6 +78,6 @@ export class PoolTrainingStage implements TrainingStage {
     if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
     // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
     const worker = ((outcome as { worker?: WorkerInfo }).worker ?? (r as { worker?: WorkerInfo }).worker)?.id ?? 'local';
-    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined } };
+    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, trainedImages: r.trainImages * r.epochs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined, ...(r.inherited ? { warmFrom: r.inherited.id, inherited: +(r.inherited.copied / r.inherited.total).toFixed(4) } : {}) } };
   }
 }

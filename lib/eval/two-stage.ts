@@ -7,6 +7,7 @@ import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { isFailureReason, totalViolation, wasTrained, type FinishedTrial, type TrialResult } from '../trial/index.js';
 import type { EvalRequest, EvaluateOptions, Evaluator } from './evaluator.js';
+import { runFidelity, type FidelityPlan } from './fidelity/scheduler.js';
 
 /** What stage 1 returns for a genome. */
 export interface HardwareOutcome {
@@ -46,6 +47,10 @@ export interface TwoStageStats {
   failed: number;
   hardwareMs: number;
   trainMs: number;
+  /** Trials pruned by multi-fidelity evaluation (trained on a low budget only). */
+  pruned: number;
+  /** Training images seen over every training, epochs counted (`extra.trainedImages`): what a budget comparison is fair on. */
+  trainedImages: number;
 }
 
 /**
@@ -53,15 +58,17 @@ export interface TwoStageStats {
  * {@link TwoStageEvaluator.stats} covers only the evaluator's own session).
  */
 export function twoStageCounts(trials: readonly FinishedTrial[]): TwoStageStats {
-  const s: TwoStageStats = { evaluated: trials.length, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0 };
+  const s: TwoStageStats = { evaluated: trials.length, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0, pruned: 0, trainedImages: 0 };
   for (const t of trials) {
     const cached = t.extra?.cached === true;
     if (cached) s.cacheHits++;
     else if (t.status === 'infeasible') s.infeasible++;
     if (t.status === 'failed') s.failed++;
+    if (t.status === 'pruned' && !cached) s.pruned++;
     if (wasTrained(t)) {
       s.trained++;
       s.trainMs += t.timings?.train ?? 0;
+      if (typeof t.extra?.trainedImages === 'number') s.trainedImages += t.extra.trainedImages;
     }
     if (!cached) s.hardwareMs += t.timings?.hardware ?? 0;
   }
@@ -77,11 +84,13 @@ export interface TwoStageOptions {
   readonly trainConcurrency: number;
   /** When false, every child is trained even if infeasible (to measure what stage 1 saves). Default true. */
   readonly pruneInfeasible?: boolean;
+  /** Multi-fidelity training of stage 2 (lib/eval/fidelity); absent: every child at the full budget. */
+  readonly fidelity?: FidelityPlan | null;
 }
 
 /** The two-stage evaluator. */
 export class TwoStageEvaluator implements Evaluator {
-  readonly stats: TwoStageStats = { evaluated: 0, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0 };
+  readonly stats: TwoStageStats = { evaluated: 0, cacheHits: 0, infeasible: 0, trained: 0, failed: 0, hardwareMs: 0, trainMs: 0, pruned: 0, trainedImages: 0 };
   private readonly cache = new Map<string, TrialResult>();
 
   constructor(private readonly o: TwoStageOptions) {}
@@ -136,44 +145,36 @@ export class TwoStageEvaluator implements Evaluator {
       } else toTrain.push(i);
     }
 
-    // Stage 2: feasible children, `trainConcurrency` at a time, each journaled as soon as it ends.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < toTrain.length) {
-        const i = toTrain[next++];
-        signal?.throwIfAborted();
-        const h = hwByKey.get(keys[i])!;
-        const t1 = performance.now();
-        let r: TrialResult;
-        try {
-          const out = await this.o.training.train(requests[i], signal);
-          this.stats.trained++;
-          r = {
-            status: h.feasible && totalViolation(h.violations) <= 0 ? 'complete' : 'infeasible',
-            metrics: { ...h.metrics, ...out.metrics },
-            violations: h.violations,
-            timings: { hardware: hwMs, train: performance.now() - t1 },
-            extra: { ...h.extra, ...out.extra },
-          };
-          this.cache.set(keys[i], r);
-        } catch (err) {
-          if (signal?.aborted) throw err;
-          this.stats.failed++;
-          const reason = (err as { reason?: unknown }).reason;
-          r = {
-            status: 'failed',
-            metrics: h.metrics,
-            violations: h.violations,
-            error: err instanceof Error ? err.message : String(err),
-            failure: isFailureReason(reason) ? reason : 'crash',
-            timings: { hardware: hwMs, train: performance.now() - t1 },
-          };
+    // Stage 2: feasible children, `trainConcurrency` at a time, each journaled as soon as it ends; with
+    // multi-fidelity, rung by rung (lib/eval/fidelity/scheduler.ts).
+    const fidelity = this.o.fidelity;
+    if (fidelity && toTrain.length > 0) {
+      await runFidelity(fidelity, {
+        items: toTrain.map((i) => requests[i]),
+        history: options.history ?? [],
+        concurrency: this.o.trainConcurrency,
+        signal,
+        trainRung: (k, rung, budget) => this.trainOne({ ...requests[toTrain[k]], fidelity: { rung, budget } }, hwByKey.get(keys[toTrain[k]])!, hwMs, signal),
+        onRung: options.onRung,
+        onFinal: async (k, r) => {
+          if (r.status !== 'failed') this.cache.set(keys[toTrain[k]], r);
+          if (r.status === 'pruned') this.stats.pruned++;
+          await emit(toTrain[k], r);
+        },
+      });
+    } else {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < toTrain.length) {
+          const i = toTrain[next++];
+          signal?.throwIfAborted();
+          const r = await this.trainOne(requests[i], hwByKey.get(keys[i])!, hwMs, signal);
+          if (r.status !== 'failed') this.cache.set(keys[i], r);
+          await emit(i, r);
         }
-        this.stats.trainMs += performance.now() - t1;
-        await emit(i, r);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.o.trainConcurrency) }, worker));
+      };
+      await Promise.all(Array.from({ length: Math.max(1, this.o.trainConcurrency) }, worker));
+    }
 
     // Duplicates inside the batch take the first one's result.
     for (const i of todo) {
@@ -184,5 +185,37 @@ export class TwoStageEvaluator implements Evaluator {
       }
     }
     return results;
+  }
+
+  /** Trains one feasible child (at the budget its request names): complete, infeasible or failed; rejects only when aborted. */
+  private async trainOne(request: EvalRequest, h: HardwareOutcome, hwMs: number, signal?: AbortSignal): Promise<TrialResult> {
+    const t1 = performance.now();
+    let r: TrialResult;
+    try {
+      const out = await this.o.training.train(request, signal);
+      this.stats.trained++;
+      if (typeof out.extra?.trainedImages === 'number') this.stats.trainedImages += out.extra.trainedImages;
+      r = {
+        status: h.feasible && totalViolation(h.violations) <= 0 ? 'complete' : 'infeasible',
+        metrics: { ...h.metrics, ...out.metrics },
+        violations: h.violations,
+        timings: { hardware: hwMs, train: performance.now() - t1 },
+        extra: { ...h.extra, ...out.extra },
+      };
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      this.stats.failed++;
+      const reason = (err as { reason?: unknown }).reason;
+      r = {
+        status: 'failed',
+        metrics: h.metrics,
+        violations: h.violations,
+        error: err instanceof Error ? err.message : String(err),
+        failure: isFailureReason(reason) ? reason : 'crash',
+        timings: { hardware: hwMs, train: performance.now() - t1 },
+      };
+    }
+    this.stats.trainMs += performance.now() - t1;
+    return r;
   }
 }

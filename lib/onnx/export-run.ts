@@ -27,6 +27,7 @@ import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
 import { datasetLabel, datasetRefSchema, loadDataset, toFloat, type Dataset, type DatasetRef } from '../train/datasets/registry.js';
 import { loadTrainedModel, trialModelDir } from '../train/model-store.js';
+import { RETRAIN_FILES, readRetrainRecord, retrainDir, type RetrainRecord } from '../train/retrain-store.js';
 import { checkOnnxFile, type CheckerResult } from './checker.js';
 import { buildOnnxModel, checkExportable, withMetadata, type OnnxExport } from './export.js';
 import { verifyExport, type Verification, type VerifyImages, type VerifyOptions } from './verify.js';
@@ -52,6 +53,8 @@ export interface ExportRunOptions {
   readonly warn?: (line: string) => void;
   /** A NASAIC run: which task's network to export (`t1`, `t2`). */
   readonly task?: string;
+  /** Export the search-time (proxy-trained) weights even where `hwnas train` left a retrained model. */
+  readonly proxy?: boolean;
 }
 
 /** One exported model. */
@@ -66,6 +69,10 @@ export interface ExportedModel {
   readonly verification: Verification;
   /** null when the checker was not asked for. */
   readonly checker: CheckerResult | null;
+  /** Which weights were exported: the retrained model (`hwnas train`) or the search's own. */
+  readonly weights: 'retrained' | 'search';
+  /** The retraining's record, when its weights were exported. */
+  readonly retrained?: Pick<RetrainRecord, 'epochs' | 'valAccuracy' | 'testAccuracy' | 'trainImages' | 'valImages' | 'testImages'> & { readonly dir: string };
 }
 
 
@@ -73,6 +80,8 @@ export interface ExportedModel {
 interface Chosen {
   readonly trial: FinishedTrial;
   readonly trained: TrainedModel;
+  /** The retraining whose weights these are, or null for the search's own. */
+  readonly retrain: RetrainRecord | null;
 }
 
 function describeStatus(t: FinishedTrial): string {
@@ -139,8 +148,7 @@ export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string
 }
 
 /** Loads trial `t`'s trained model and checks it is the network its genome encodes and can be exported. */
-export function loadTrialModel(run: LoadedRun, space: SearchSpace, t: FinishedTrial): TrainedModel {
-  const dir = trialModelDir(run.dir, t.number);
+export function loadTrialModel(run: LoadedRun, space: SearchSpace, t: FinishedTrial, dir = trialModelDir(run.dir, t.number)): TrainedModel {
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
     throw new HwnasError(
       'INPUT_UNTRAINED',
@@ -207,6 +215,10 @@ function hardwareReport(t: FinishedTrial): Record<string, unknown> {
   };
 }
 
+function pctOf(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(2)} %`;
+}
+
 function tempPath(file: string): string {
   return path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}`);
 }
@@ -255,7 +267,19 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
     );
   }
   const dataset = runDataset(run);
-  const chosen: Chosen[] = selectTrials(run, o.select, warn).map((trial) => ({ trial, trained: loadTrialModel(run, space, trial) }));
+  const chosen: Chosen[] = selectTrials(run, o.select, warn).map((trial) => {
+    // A finished retraining (hwnas train) wins over the search's proxy-trained weights unless --proxy says otherwise.
+    const rdir = retrainDir(run.dir, trial.number);
+    const retrain = o.proxy ? null : readRetrainRecord(rdir);
+    if (retrain) {
+      log(`trial ${trial.number}: exporting the retrained weights (${retrain.epochs} epochs on ${retrain.trainImages} images, validation ${pctOf(retrain.valAccuracy)}, test ${pctOf(retrain.testAccuracy)}) from ${rdir}`);
+    } else {
+      const unfinished = !o.proxy && fs.existsSync(path.join(rdir, RETRAIN_FILES.checkpoint));
+      if (unfinished) warn(`trial ${trial.number} has an unfinished retraining in ${rdir}; exporting the search-time weights (finish it by running the same hwnas train command again)`);
+      log(`trial ${trial.number}: exporting the search-time (proxy-trained) weights${o.proxy ? ' (--proxy)' : unfinished ? '' : ' (no retraining: hwnas train retrains it)'}`);
+    }
+    return { trial, retrain, trained: loadTrialModel(run, space, trial, retrain ? rdir : undefined) };
+  });
   // ---- data and our own inference ----
   await initTrainingBackend();
   const test = loadDataset(dataset, { split: 'test', ...(o.testImages !== undefined ? { subset: o.testImages } : {}) });
@@ -263,16 +287,32 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   const val = validationSet(run, dataset);
   const valSet = val ? asImages(val, `${datasetLabel(dataset)}/val`) : null;
   if (!valSet) warn(`${run.dir} does not record its validation subset (meta.config.training.valSubset); the recorded accuracy is not re-measured`);
+  // A retrained model is checked on the images its retraining measured (the whole validation split, as a rule).
+  const retrainVal = new Map<string, VerifyImages>();
+  const retrainSets = (rec: RetrainRecord): { test?: number; val: VerifyImages } => {
+    const key = JSON.stringify(rec.split);
+    let v = retrainVal.get(key);
+    if (!v) {
+      const ds = loadDataset(dataset, { split: 'val', seed: rec.split.seed, ...(rec.split.valSize !== null ? { valSize: rec.split.valSize } : {}), ...(rec.split.valSubset !== null ? { subset: rec.split.valSubset } : {}) });
+      v = asImages(ds, `${datasetLabel(dataset)}/val`);
+      retrainVal.set(key, v);
+    }
+    const sameTest = o.testImages === undefined && rec.split.testSubset === null && rec.testImages === test.count;
+    return { ...(sameTest && rec.testAccuracy !== undefined ? { test: rec.testAccuracy } : {}), val: { ...v, expectedAccuracy: rec.valAccuracy, expectedFrom: 'retrain.json "valAccuracy"' } };
+  };
   // ---- build and verify every model in memory ----
   const built: { c: Chosen; exp: OnnxExport; verification: Verification; file: string }[] = [];
   for (const c of chosen) {
     const t = c.trial;
     const m = t.metrics ?? {};
-    const sets: VerifyImages[] = [
-      // Test accuracy is comparable only on the same (whole) test split it was measured on.
-      { ...testSet, ...(m.testAccuracy !== undefined && o.testImages === undefined ? { expectedAccuracy: m.testAccuracy, expectedFrom: 'trial metric "testAccuracy"' } : {}) },
-      ...(valSet ? [{ ...valSet, ...(m.accuracy !== undefined ? { expectedAccuracy: m.accuracy, expectedFrom: 'trial metric "accuracy"' } : {}) }] : []),
-    ];
+    const rs = c.retrain ? retrainSets(c.retrain) : null;
+    const sets: VerifyImages[] = rs
+      ? [{ ...testSet, ...(rs.test !== undefined ? { expectedAccuracy: rs.test, expectedFrom: 'retrain.json "testAccuracy"' } : {}) }, rs.val]
+      : [
+          // Test accuracy is comparable only on the same (whole) test split it was measured on.
+          { ...testSet, ...(m.testAccuracy !== undefined && o.testImages === undefined ? { expectedAccuracy: m.testAccuracy, expectedFrom: 'trial metric "testAccuracy"' } : {}) },
+          ...(valSet ? [{ ...valSet, ...(m.accuracy !== undefined ? { expectedAccuracy: m.accuracy, expectedFrom: 'trial metric "accuracy"' } : {}) }] : []),
+        ];
     const base = buildOnnxModel(c.trained, {
       name: `trial-${t.number}`,
       docString: `hwnas trial ${t.number} of ${path.basename(path.resolve(run.dir))} (${space.name}, ${datasetLabel(dataset)})`,
@@ -287,6 +327,8 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
         ...(run.record.meta.config && typeof run.record.meta.config === 'object' && 'training' in run.record.meta.config
           ? { 'hwnas.training': JSON.stringify((run.record.meta.config as { training: unknown }).training) }
           : {}),
+        'hwnas.weights': c.retrain ? 'retrained' : 'search',
+        ...(c.retrain ? { 'hwnas.retrain': JSON.stringify({ epochs: c.retrain.epochs, config: c.retrain.config, valAccuracy: c.retrain.valAccuracy, testAccuracy: c.retrain.testAccuracy, trainImages: c.retrain.trainImages }) } : {}),
       },
     });
     log(`trial ${t.number}: verifying in onnxruntime-node on ${sets.map((s) => `${s.count} ${s.name}`).join(' + ')} images…`);
@@ -298,8 +340,14 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
       );
     }
     const accuracy: Record<string, number> = {};
-    if (m.accuracy !== undefined) accuracy.validation = m.accuracy;
-    if (m.testAccuracy !== undefined) accuracy.test = m.testAccuracy;
+    if (c.retrain) {
+      accuracy.validation = c.retrain.valAccuracy;
+      if (c.retrain.testAccuracy !== undefined) accuracy.test = c.retrain.testAccuracy;
+      if (m.accuracy !== undefined) accuracy['search validation'] = m.accuracy;
+    } else {
+      if (m.accuracy !== undefined) accuracy.validation = m.accuracy;
+      if (m.testAccuracy !== undefined) accuracy.test = m.testAccuracy;
+    }
     for (const s of verification.sets) accuracy[`onnx ${s.name}`] = s.onnxAccuracy;
     const exp = withMetadata(base, {
       'hwnas.accuracy': JSON.stringify(accuracy),
@@ -342,6 +390,20 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
         metrics: b.c.trial.metrics ?? {},
         verification: b.verification,
         checker,
+        weights: b.c.retrain ? 'retrained' : 'search',
+        ...(b.c.retrain
+          ? {
+              retrained: {
+                dir: retrainDir(run.dir, b.c.trial.number),
+                epochs: b.c.retrain.epochs,
+                valAccuracy: b.c.retrain.valAccuracy,
+                ...(b.c.retrain.testAccuracy !== undefined ? { testAccuracy: b.c.retrain.testAccuracy } : {}),
+                trainImages: b.c.retrain.trainImages,
+                valImages: b.c.retrain.valImages,
+                ...(b.c.retrain.testImages !== undefined ? { testImages: b.c.retrain.testImages } : {}),
+              },
+            }
+          : {}),
       });
     }
     if (front) {

@@ -47,6 +47,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { HwnasError } from '../errors.js';
 import type { Architecture, ConvLayer, DenseLayer, FixedPoint, Shape3 } from '../space/decode.js';
 import type { NamedArray, TrainedModel } from '../train/build-model.js';
+import { maskWeights } from '../train/masks.js';
 import { BIAS_QUANTIZATION, fixedPointRange, isFloatFormat, quantizeToCodes, ROUNDING } from '../train/fake-quant.js';
 import {
   AttributeType,
@@ -504,7 +505,8 @@ export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {
   if (trained.quantization.layers.length !== arch.layers.length) {
     throw new HwnasError('INPUT_BAD_MODEL', 'the quantization does not have one entry per layer');
   }
-  const w = weightsByName(trained);
+  // Pruned weights (masks.ts) are exported as zeros, whatever the stored masters hold.
+  const w = weightsByName(trained.compression ? { ...trained, weights: maskWeights(arch, trained.compression, trained.weights) } : trained);
   const g = new GraphBuilder();
   let x = INPUT_NAME;
   arch.layers.forEach((layer, li) => {

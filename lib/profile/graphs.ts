@@ -6,7 +6,8 @@
 import { buildOnnxModel, INPUT_NAME, OUTPUT_NAME } from '../onnx/export.js';
 import { AttributeType, DataType, encodeModel, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/proto.js';
 import type { Rng } from '../rng.js';
-import type { Architecture, Quantization } from '../space/decode.js';
+import { decodeArchitecture, decodeQuantization, type Architecture, type Quantization } from '../space/decode.js';
+import { presetSpace } from '../space/presets/index.js';
 import type { TrainedModel, NamedArray } from '../train/build-model.js';
 import { BIAS_QUANTIZATION, ROUNDING } from '../train/fake-quant.js';
 import type { OpSpec } from '../../hardware/predictor/ops.js';
@@ -175,15 +176,21 @@ export function networkGraph(arch: Architecture, quant: Quantization, key: strin
   return { key, bytes: exp.bytes, inputShape: [1, C, H, W] };
 }
 
+/** Networks in the speed reference (see {@link referenceGraphs}). */
+export const REFERENCE_NETWORKS = 8;
+
 /**
- * The speed reference: three fixed operator graphs (a fixed-point 3×3 conv at 28×28, a float 5×5 conv at 14×14
- * and a pooling + dense pair's dense), timed in every chunk so that times taken under different load compare.
+ * The speed reference: a fixed panel of whole networks (half lu2019-mnist, half lu2019-mnist-float, sampled with
+ * `rng`), timed in every chunk so that times taken under different load compare (timing.ts `normalise`: the
+ * median over the panel of its figure now / its level). Whole networks rather than single operators: measured
+ * with three operator graphs as the reference, normalising two passes over the same 400 networks lowered their
+ * agreement within ±10 % from 96 % to 80 %; a panel of eight networks of the chunk kept it at 95 %.
  */
 export function referenceGraphs(rng: Rng): TimedGraphSpec[] {
-  const specs: OpSpec[] = [
-    { op: 'conv', cin: 8, cout: 16, k: 3, stride: 1, h: 28, w: 28, groups: 1, precision: 'q8' },
-    { op: 'conv', cin: 16, cout: 16, k: 5, stride: 1, h: 14, w: 14, groups: 1, precision: 'float' },
-    { op: 'dense', cin: 16, h: 7, w: 7, units: 10, precision: 'q8' },
-  ];
-  return specs.map((o, i) => opGraph(o, `reference#${i}`, rng));
+  const spaces = [presetSpace('lu2019-mnist'), presetSpace('lu2019-mnist-float')];
+  return Array.from({ length: REFERENCE_NETWORKS }, (_, i) => {
+    const s = spaces[i % spaces.length];
+    const g = s.sample(rng);
+    return networkGraph(decodeArchitecture(s, g), decodeQuantization(s, g), `reference#${i}`, rng);
+  });
 }

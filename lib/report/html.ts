@@ -9,6 +9,7 @@ import { normalisePoints, type HypervolumeSpec } from '../pareto.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
 import { isFeasible, minimisedObjectives, type FinishedTrial, type Objective } from '../trial/index.js';
 import type { LoadedRun } from './load.js';
+import { readRetrainRecord, retrainDir } from '../train/retrain-store.js';
 import { hypervolumeSpec, renderSvg, scatterSpec, type Axis, type HvPoint, type ScatterPoint } from './plots.js';
 
 /** Options of {@link renderReport}. */
@@ -249,15 +250,22 @@ export async function renderReport(runs: readonly LoadedRun[], options: ReportOp
   for (const v of views) {
     out.push(`<h3>${esc(v.label)}: ${v.summary.pareto.length} design${v.summary.pareto.length === 1 ? '' : 's'}</h3>`);
     const sign = lead.direction === 'maximize' ? -1 : 1;
+    // Designs retrained by `hwnas train`: their real accuracy beside the search's proxy one.
+    const retrained = new Map(v.summary.pareto.map((p) => [p.number, readRetrainRecord(retrainDir(v.run.dir, p.number))]));
+    const anyRetrained = [...retrained.values()].some((r) => r !== null);
     const rows = [...v.summary.pareto]
       .sort((p, q) => sign * ((p.metrics[lead.metric] ?? 0) - (q.metrics[lead.metric] ?? 0)) || p.number - q.number)
-      .map((p) => [
-        String(p.number),
-        ...objectives.map((o) => fmt(p.metrics[o.metric])),
-        ...extra.map((m) => fmt(p.metrics[m])),
-        `<code>${esc(p.key)}</code>`,
-      ]);
-    const head = ['trial', ...objectives.map((o) => esc(o.metric)), ...extra.map(esc), 'design (key)'];
+      .map((p) => {
+        const r = retrained.get(p.number);
+        return [
+          String(p.number),
+          ...objectives.map((o) => fmt(p.metrics[o.metric])),
+          ...extra.map((m) => fmt(p.metrics[m])),
+          ...(anyRetrained ? [r ? `${fmt(r.valAccuracy)} / ${fmt(r.testAccuracy)} (${r.epochs} ep)` : '—'] : []),
+          `<code>${esc(p.key)}</code>`,
+        ];
+      });
+    const head = ['trial', ...objectives.map((o) => esc(o.metric)), ...extra.map(esc), ...(anyRetrained ? ['retrained val / test'] : []), 'design (key)'];
     out.push(rows.length ? table(head, rows, 0, head.length - 1) : '<p class="cap">No feasible trial yet.</p>');
   }
   out.push('</body></html>\n');

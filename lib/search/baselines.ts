@@ -4,7 +4,8 @@
  * - `joint`: architecture + quantization searched together, two-stage evaluation against the spec;
  * - `nas-then-quantize` (a): hardware-unaware NAS in float, then a quantization search on the best
  *   architecture to fit the spec (half the budget each);
- * - `quant-only` (b): quantization (and the DP mapping) on a fixed architecture;
+ * - `quant-only` (b): quantization (and the DP mapping) on a fixed architecture (default: the space's
+ *   median-size one, {@link fixedArchitectureOf});
  * - `nas-then-map` (c): hardware-unaware NAS in float, then the best architectures mapped at the widest
  *   fixed-point format, no search (the first that fits is trained once).
  * - `fixed-hardware` (spaces with hardware genes, e.g. coexplore-*): FNAS-style hardware-aware NAS — architecture
@@ -18,6 +19,7 @@ import { Rng } from '../rng.js';
 import { presetSpace, type PresetName } from '../space/index.js';
 import { genesOfGroup, restrictSpace } from '../space/restrict.js';
 import type { Genome } from '../space/genome.js';
+import { decodeArchitecture } from '../space/decode.js';
 import type { GeneValue } from '../space/gene.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { HypervolumeSpec } from '../study/summary.js';
@@ -37,7 +39,16 @@ export interface MethodResult {
   readonly strategy: string;
   readonly seed: number;
   /** Best feasible design (highest accuracy meeting the spec), or null when none was found. */
-  readonly best: { readonly accuracy: number; readonly throughput: number; readonly luts: number; readonly key: string } | null;
+  readonly best: {
+    readonly accuracy: number;
+    readonly throughput: number;
+    readonly luts: number;
+    readonly key: string;
+    /** Its trial number in the study at `run` (what `hwnas train --run <run> --trial <trial>` retrains). */
+    readonly trial: number;
+    /** The study directory (journal) of the phase that found it. */
+    readonly run: string;
+  } | null;
   readonly trials: number;
   readonly trained: number;
   readonly wallMs: number;
@@ -57,10 +68,15 @@ export interface MethodContext {
   readonly seed: number;
   /** Budget of trained children. */
   readonly trained: number;
-  /** Fixed architecture of `quant-only` (arch genes); default {@link defaultFixedArchitecture}. */
-  readonly fixedArchitecture?: Readonly<Record<string, GeneValue>>;
+  /** Fixed architecture of `quant-only`: a rule or the arch genes themselves; default `median` ({@link fixedArchitectureOf}). */
+  readonly fixedArchitecture?: FixedArchitectureChoice;
   /** Directory of this method run (its studies go in subdirectories). */
   readonly dir: string;
+  /**
+   * Kept in every phase's study record (e.g. `{dataset, config}` as a joint run records them), so `hwnas train
+   * --run <phase dir>` and `hwnas export` can read a phase like a run.
+   */
+  readonly meta?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
 }
 
@@ -93,6 +109,54 @@ export function defaultFixedArchitecture(space: SearchSpace): Record<string, Gen
     fixed[`L${i}.pool`] = i <= 2;
   }
   return fixed;
+}
+
+/** Rules that pick the fixed architecture of `quant-only` (see {@link fixedArchitectureOf}). */
+export const FIXED_ARCHITECTURE_RULES = ['median', 'mid'] as const;
+/** A rule, or the architecture genes themselves (`{"depth": 3, "L1.filters": 36, …}`). */
+export type FixedArchitectureChoice = (typeof FIXED_ARCHITECTURE_RULES)[number] | Readonly<Record<string, GeneValue>>;
+
+/** Multiply-accumulates of a decoded network (convolutions 'same', dense): the size measure of {@link medianArchitecture}. */
+export function architectureMacs(space: SearchSpace, genome: Genome): number {
+  let macs = 0;
+  for (const l of decodeArchitecture(space, genome).layers) {
+    if (l.kind === 'conv') macs += l.outShape[0] * l.outShape[1] * l.kernel * l.kernel * l.inShape[2] * l.filters;
+    else if (l.kind === 'dense') macs += l.inShape[0] * l.inShape[1] * l.inShape[2] * l.units;
+  }
+  return macs;
+}
+
+/** Architectures sampled by {@link medianArchitecture}: enough for a stable median, cheap to decode (a few ms). */
+const MEDIAN_SAMPLES = 257;
+
+/**
+ * The median-size architecture of a space: of {@link MEDIAN_SAMPLES} architectures drawn uniformly (seed 0, so
+ * every seed and spec of a comparison fixes the same one), the one with the median MAC count. The fair default of
+ * `quant-only`: a fixed choice made without knowing the spec, neither the smallest (which fits every spec and
+ * caps accuracy) nor the largest (which fits none).
+ */
+export function medianArchitecture(space: SearchSpace): Record<string, GeneValue> {
+  const rng = Rng.fromSeed(0);
+  const sized = Array.from({ length: MEDIAN_SAMPLES }, () => {
+    const g = space.sample(rng);
+    return { g, macs: architectureMacs(space, g) };
+  }).sort((a, b) => a.macs - b.macs);
+  return genesOfGroup(space, sized[Math.floor(sized.length / 2)].g, 'arch');
+}
+
+/**
+ * The fixed architecture of `quant-only`: `median` ({@link medianArchitecture}, the default), `mid`
+ * ({@link defaultFixedArchitecture}: deepest, middle width, 3×3), or the genes given (checked against the space).
+ */
+export function fixedArchitectureOf(space: SearchSpace, choice: FixedArchitectureChoice = 'median'): Record<string, GeneValue> {
+  if (choice === 'median') return medianArchitecture(space);
+  if (choice === 'mid') return defaultFixedArchitecture(space);
+  const unknown = Object.keys(choice).filter((k) => !space.has(k) || space.gene(k).group !== 'arch');
+  if (unknown.length > 0) {
+    throw new HwnasError('INPUT_SPACE', `fixedArchitecture: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not an architecture gene' : 'are not architecture genes'} of space "${space.name}"`);
+  }
+  // Genes left out keep the median architecture's values, so a user can pin only what they care about.
+  return { ...medianArchitecture(space), ...choice };
 }
 
 /**
@@ -142,7 +206,7 @@ async function runPhase(
     dir,
     resume: false,
     create: {
-      space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, meta: { kind: 'baseline-phase', phase: sub, hypervolume: hv },
+      space, objectives, constraints, strategy: ctx.strategy, seed: ctx.seed, meta: { ...ctx.meta, kind: 'baseline-phase', phase: sub, hypervolume: hv },
       // Fast exploration of hardware genes (REINFORCE) checks designs with the same stage 1, without training.
       ...(prune ? { precheck: async (gs: readonly Genome[]) => (await hardware.evaluate(gs, ctx.signal)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })) } : {}),
     },
@@ -158,13 +222,13 @@ async function runPhase(
   return study.finishedTrials();
 }
 
-function bestFeasible(trials: readonly FinishedTrial[], objectives: readonly Objective[]): MethodResult['best'] {
+function bestFeasible(trials: readonly FinishedTrial[], objectives: readonly Objective[], run: string): MethodResult['best'] {
   let best: FinishedTrial | null = null;
   for (const t of trials) {
     if (!isFeasible(t, objectives)) continue;
     if (!best || (t.metrics.accuracy ?? -1) > (best.metrics.accuracy ?? -1)) best = t;
   }
-  return best ? { accuracy: best.metrics.accuracy, throughput: best.metrics.throughput, luts: best.metrics.luts, key: best.key } : null;
+  return best ? { accuracy: best.metrics.accuracy, throughput: best.metrics.throughput, luts: best.metrics.luts, key: best.key, trial: best.number, run } : null;
 }
 
 const trainedCount = (trials: readonly FinishedTrial[]): number => trials.filter(wasTrained).length;
@@ -193,6 +257,8 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
   const accuracyOnly: Objective[] = [{ metric: 'accuracy', direction: 'maximize' }];
   let trials: FinishedTrial[] = [];
   let trained = 0;
+  // The phase whose trials are the method's designs (the study directory under ctx.dir).
+  let phase: string = method;
   switch (method) {
     case 'joint': {
       trials = await runPhase(ctx, ctx.space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'joint');
@@ -209,7 +275,7 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
       break;
     }
     case 'quant-only': {
-      const fixed = ctx.fixedArchitecture ?? defaultFixedArchitecture(ctx.space);
+      const fixed = fixedArchitectureOf(ctx.space, ctx.fixedArchitecture);
       const space = restrictSpace(ctx.space, fixed, `${ctx.space.name}/fixed-arch`);
       trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, ctx.trained, 'quant-only');
       trained = trainedCount(trials);
@@ -225,7 +291,8 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
       if (archs.length === 0) break;
       if (method === 'nas-then-quantize') {
         const space = restrictSpace(ctx.space, archs[0], `${ctx.space.name}/nas-best-arch`);
-        trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, Math.max(1, ctx.trained - trained), 'quantize');
+        phase = 'quantize';
+        trials = await runPhase(ctx, space, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, Math.max(1, ctx.trained - trained), phase);
         trained += trainedCount(trials);
       } else {
         // Map the best architectures at the widest format; train the first one that fits (one child).
@@ -236,12 +303,13 @@ export async function runMethod(method: Method, ctx: MethodContext): Promise<Met
         const hw = await ctx.stages.hardware.evaluate(genomes, ctx.signal);
         const fit = hw.findIndex((h) => h.feasible);
         const mapSpace = restrictSpace(ctx.space, { ...archs[Math.max(0, fit)], ...wide }, `${ctx.space.name}/nas-best-arch-wide`);
-        trials = await runPhase(ctx, mapSpace, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, 1, 'map');
+        phase = 'map';
+        trials = await runPhase(ctx, mapSpace, ctx.stages.hardware, true, ctx.objectives, ctx.constraints, 1, phase);
         trained += trainedCount(trials);
       }
       break;
     }
   }
-  return { method, strategy: ctx.strategy.name, seed: ctx.seed, best: bestFeasible(trials, ctx.objectives), trials: trials.length, trained, wallMs: performance.now() - t0, dir: ctx.dir };
+  return { method, strategy: ctx.strategy.name, seed: ctx.seed, best: bestFeasible(trials, ctx.objectives, path.join(ctx.dir, phase)), trials: trials.length, trained, wallMs: performance.now() - t0, dir: ctx.dir };
 }
 

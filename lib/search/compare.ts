@@ -9,12 +9,14 @@ import { z } from 'zod';
 import { hardwareSpecSchema } from '../../hardware/model.js';
 import { hardwareConfigSchema, JOINT_DATASETS, JOINT_SPACES, searchConfigSchema, trainingConfigSchema, type SearchConfig } from '../config.js';
 import { STRATEGY_NAMES, parseStrategyOptions } from '../../strategies/registry.js';
-import { ConfigError, type Issue } from '../errors.js';
+import { ConfigError, HwnasError, type Issue } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
-import { METHODS, runMethod, type MethodResult } from './baselines.js';
+import { FIXED_ARCHITECTURE_RULES, METHODS, fixedArchitectureOf, runMethod, type MethodResult } from './baselines.js';
 import { createJointStages, createTrainingPool } from './joint-stages.js';
 import { defaultJointObjectives, jointConstraints, jointHypervolumeSpec, jointSpace } from './run-joint.js';
 import { writeJsonAtomic } from './run-dir.js';
+import { restrictSpace } from '../space/restrict.js';
+import { withTrainingMemo, type TrainingMemo } from './training-memo.js';
 import { jointConfigIssues } from './joint-check.js';
 import { DATASET_INFO, DEFAULT_VAL_SIZE } from '../train/datasets/registry.js';
 import { SILENT, type ProgressSink } from './progress.js';
@@ -40,6 +42,11 @@ export const compareConfigSchema = z
     /** Default: Lu et al.'s four; `fixed-hardware` (FNAS-style) needs a space with hardware genes (coexplore-*). */
     methods: z.array(z.enum(METHODS)).min(1).default(METHODS.filter((m) => m !== 'fixed-hardware')),
     seeds: z.array(z.number().int().min(0)).min(1).default([1]),
+    /**
+     * Fixed architecture of `quant-only`: `median` (the space's median-size architecture by MACs, a choice made
+     * without knowing the spec), `mid` (deepest, middle width, 3×3), or its architecture genes.
+     */
+    fixedArchitecture: z.union([z.enum(FIXED_ARCHITECTURE_RULES), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))]).default('median'),
     /** Trained children per method run (the fair budget). */
     trained: z.number().int().min(2).default(12),
     training: trainingConfigSchema.default(trainingConfigSchema.parse({})),
@@ -77,6 +84,17 @@ export async function compareConfigIssues(c: CompareConfig): Promise<Issue[]> {
     for (const issue of await jointConfigIssues(searchConfigFor(c, spec, c.strategies[0], c.seeds[0]), defaultJointObjectives(c.hardware.model), jointSpace)) {
       const p = issue.path.replace(/^hardware\.(luts|throughput|latencyMs)/, `specs.${i}.$1`).replace(/^objectives$/, 'objectives (of every method)');
       seen.set(`${p}\u0000${issue.message}`, { path: p, message: issue.message });
+    }
+  }
+  if (c.methods.includes('quant-only')) {
+    // The fixed architecture of quant-only must be one of the space's (checked as the method will pin it).
+    const space = jointSpace(searchConfigFor(c, c.specs[0], c.strategies[0], c.seeds[0]));
+    try {
+      restrictSpace(space, fixedArchitectureOf(space, c.fixedArchitecture), 'fixed');
+    } catch (err) {
+      if (err instanceof ConfigError) for (const i of err.issues) seen.set(i.path, { path: i.path.replace(/^fixed\./, 'fixedArchitecture.'), message: i.message });
+      else if (err instanceof HwnasError) seen.set('fixedArchitecture', { path: 'fixedArchitecture', message: err.message });
+      else throw err;
     }
   }
   return [...seen.values()];
@@ -166,7 +184,11 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
   const total = c.specs.length * c.methods.length * c.strategies.length * c.seeds.length;
   const base = searchConfigFor(c, c.specs[0], c.strategies[0], c.seeds[0]);
   const space = jointSpace(base);
+  // A bad fixed architecture fails here, before anything trains.
+  const fixedArchitecture = c.methods.includes('quant-only') ? fixedArchitectureOf(space, c.fixedArchitecture) : undefined;
   const pool = createTrainingPool(base);
+  // The spec-independent NAS phases train the same children for every spec: train each once (training-memo.ts).
+  const memo: TrainingMemo = new Map();
   try {
     for (const spec of c.specs) {
       for (const method of c.methods) {
@@ -175,7 +197,7 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
             const sc = searchConfigFor(c, spec, strategy, seed);
             const dir = path.join(c.out, spec.name, method, `${strategy}-s${seed}`);
             // Each method's studies live in subdirectories of `dir`; their models go there too.
-            const stages = await createJointStages(sc, space, dir, pool);
+            const stages = withTrainingMemo(await createJointStages(sc, space, dir, pool), memo);
             const r = await runMethod(method, {
               space,
               stages,
@@ -185,12 +207,15 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
               strategy: sc.strategy,
               seed,
               trained: c.trained,
+              fixedArchitecture,
               dir,
+              // What a joint run records, so `hwnas train --run <phase dir>` retrains a design found here.
+              meta: { dataset: sc.dataset, config: sc },
               signal,
             });
             await stages.close();
             rows.push({ spec: spec.name, ...r });
-            writeJsonAtomic(path.join(c.out, 'results.json'), { config: c, rows });
+            writeJsonAtomic(path.join(c.out, 'results.json'), { config: c, ...(fixedArchitecture ? { quantOnlyArchitecture: fixedArchitecture } : {}), rows });
             fs.writeFileSync(path.join(c.out, 'table.md'), compareTable(rows) + '\n');
             progress.update({ done: rows.length, total, fields: { last: `${spec.name}/${method}/${strategy}/s${seed}`, best: r.best ? pct(r.best.accuracy) : 'none' } });
           }

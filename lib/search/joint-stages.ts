@@ -14,6 +14,15 @@ import { ModelHardwareStage } from '../eval/hardware-stage.js';
 import type { TrainRequest } from '../train/request.js';
 import { PoolTrainingStage } from '../eval/training-stage.js';
 import { threadsPerWorker } from '../train/backend.js';
+import type { Genome } from '../space/genome.js';
+import { openSearchZoo, warmRequestFields } from '../zoo/warm.js';
+
+/** Per-child training fields of a hot-started search (`c.zoo`): inherit from the nearest zoo model, fine-tune briefly. */
+function warmStartOf(c: SearchConfig, space: SearchSpace): ((genome: Genome) => Partial<TrainRequest>) | undefined {
+  if (!c.zoo) return undefined;
+  const zoo = openSearchZoo(c.zoo, c.dataset, space);
+  return (genome) => warmRequestFields(zoo, space, genome, c.zoo!.warmImages);
+}
 
 /** The stages plus what the runner needs to know of them. */
 export interface JointStages {
@@ -74,7 +83,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
   return {
     // Mapping in-process: one DP takes well under a millisecond, less than a round trip to a worker.
     hardware: new ModelHardwareStage({ space, spec: specInput, model }),
-    training: new PoolTrainingStage(tp.pool, base, out),
+    training: new PoolTrainingStage(tp.pool, base, out, c.fidelity?.resource, warmStartOf(c, space)),
     trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir),
     trainConcurrency: tp.workers,
     description: tp.description ? `${model} on ${spec.device.name}; ${tp.description}` : `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,

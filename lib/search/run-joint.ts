@@ -15,12 +15,14 @@ import { RUN_FILES, readJournalFile, studyRecordOf } from '../study/journal.js';
 import type { HypervolumeSpec, StudySummary } from '../study/summary.js';
 import { describeConstraint, describeViolations, isFeasible, totalViolation, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
+import { fidelityPlan } from '../eval/fidelity/scheduler.js';
 import type { SearchConfig } from '../config.js';
 import { hardwareModel, parseHardwareSpec, specConstraints } from '../../hardware/model.js';
 import { createJointStages, jointHardwareSpec, type JointStages } from './joint-stages.js';
 import { assertJointConfig, countsLuts } from './joint-check.js';
 import type { ProgressSinkFactory } from './progress.js';
 import { runStudy } from './run-study.js';
+import { openSearchZoo, zooSeedGenomes } from '../zoo/warm.js';
 
 /** Budget of the main job when none is given: sized to finish well within 15 minutes on 2 cores. */
 export const DEFAULT_JOINT_BUDGET = { trials: 150, minutes: 12 } as const;
@@ -116,12 +118,16 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
   // Pre-flight, part 1: what the space, dataset, model, objectives and training options say together.
   if (!o.resume) await assertJointConfig(c0, c0.objectives ?? defaultJointObjectives(c0.hardware.model), jointSpace);
   // Your own dataset is recorded with its absolute path and digest; on resume it must still match them.
-  const c: SearchConfig = { ...c0, dataset: resolveDatasetRef(c0.dataset) };
+  let c: SearchConfig = { ...c0, dataset: resolveDatasetRef(c0.dataset) };
   if (isCustomDataset(c.dataset) && c.executor?.kind === 'redis') {
     // Also on resume, where the executor may change: remote workers cannot read a local directory.
     throw new ConfigError([{ path: 'executor.kind', message: 'your own dataset trains on local workers only (remote workers cannot read its directory); leave out --redis' }], 'hwnas search: bad arguments');
   }
   const space = jointSpace(c);
+  // Hot start (lib/zoo/warm.ts): the zoo must fit the data and space; its digest is recorded so resume is exact.
+  const zoo = c.zoo ? openSearchZoo(c.zoo, c.dataset, space) : null;
+  if (zoo && c.executor?.kind === 'redis') throw new ConfigError([{ path: '--zoo', message: 'a zoo warm-starts local workers only (remote workers cannot read its directory); leave out --redis' }], 'hwnas search: bad arguments');
+  if (zoo) c = { ...c, zoo: { ...c.zoo!, dir: zoo.dir, digest: zoo.digest } };
   const stages = await (o.stages ?? createJointStages)(c, space, out);
   // The spec is checked before the run directory is even created: an impossible spec leaves nothing behind.
   if (!o.resume) {
@@ -145,11 +151,14 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
         strategy: c.strategy,
         seed: c.seed,
         meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
+        // A hot start evaluates the zoo's networks first (mapped into this space); strategies learn from them.
+        ...(zoo ? { enqueue: zooSeedGenomes(zoo, space, c.seed) } : {}),
         // Fast exploration (strategies that search hardware genes): stage 1 alone, no training.
         precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })),
       },
       evaluator: (study) => {
-        const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency });
+        const fidelity = c.fidelity ? fidelityPlan(c.fidelity, objectives[0]) : null;
+        const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency, fidelity });
         evaluator.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
         for (const t of study.finishedTrials()) if (isFeasible(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);
         return evaluator;

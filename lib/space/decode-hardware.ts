@@ -6,6 +6,7 @@
  */
 import { HwnasError } from '../errors.js';
 import { decodeArchitecture } from './decode.js';
+import { decodeCompression, hasCompressionGenes, type Compression } from './decode-compression.js';
 import type { Genome } from './genome.js';
 import type { SearchSpace } from './search-space.js';
 
@@ -37,6 +38,8 @@ export interface HardwareDesign {
   readonly device?: string;
   readonly fpgas: number;
   readonly partition: PartitionDesign;
+  /** Pruning and the accelerator's support for it (hotnas spaces, decode-compression.ts); absent: none. */
+  readonly compression?: Compression;
 }
 
 /** Whether the space carries hardware genes that {@link decodeHardware} reads. */
@@ -74,5 +77,6 @@ export function decodeHardware(space: SearchSpace, genome: Genome): HardwareDesi
       ? { kind: 'pipeline', cut: Math.min(space.num(genome, 'hw.cut'), convs) }
       : { kind: 'xfer', level: level as 'Pm' | 'Pr' | 'Pc' };
   }
-  return { layers, ports, ...(device ? { device } : {}), fpgas, partition };
+  const compression = hasCompressionGenes(space) ? { compression: decodeCompression(space, genome) } : {};
+  return { layers, ports, ...(device ? { device } : {}), fpgas, partition, ...compression };
 }

@@ -8,6 +8,7 @@ export * from './decode.js';
 export * from './decode-edge.js';
 export { edgeMbnetSpace, EDGE_MBNET, EDGE_MBNET_REDUCED, type EdgeMbnetOptions, type EdgeMbStageBase } from './presets/edge-mbnet.js';
 export * from './decode-hardware.js';
+export * from './decode-compression.js';
 export * from './presets/index.js';
 export * from './restrict.js';
 export * from './channel-scaling.js';

@@ -5,6 +5,7 @@ import type { SpaceDeclaration } from '../space/search-space.js';
 import type { Genome } from '../space/genome.js';
 import type { StrategySnapshot } from '../../strategies/strategy.js';
 import type { Constraint, Objective, TrialResult } from '../trial/index.js';
+import type { RungRecord } from '../eval/evaluator.js';
 
 /** Everything needed to rebuild a study: stored in its first event. */
 export interface StudyRecord {
@@ -15,6 +16,8 @@ export interface StudyRecord {
   readonly seed: number;
   /** Free-form description of what is evaluated (problem, dataset, spec…), for loaders, reports and resume checks. */
   readonly meta: Readonly<Record<string, unknown>>;
+  /** Genomes asked first, before the strategy's (StudyOptions.enqueue). */
+  readonly enqueued?: readonly Genome[];
 }
 
 /** Journal format version; bump on incompatible changes. */
@@ -28,6 +31,8 @@ export type StudyEvent =
       readonly trials: readonly { readonly number: number; readonly genome: Genome; readonly key: string }[];
     }
   | { readonly type: 'result'; readonly at: string; readonly number: number; readonly result: TrialResult }
+  /** One rung of a running trial under multi-fidelity evaluation (lib/eval/fidelity): reused on resume. */
+  | ({ readonly type: 'rung'; readonly at: string } & RungRecord)
   | {
       readonly type: 'tell';
       readonly at: string;

@@ -47,6 +47,15 @@ const eventSchema = z.discriminatedUnion('type', [
     trials: z.array(z.object({ number: z.number().int().min(0), genome: genomeSchema, key: z.string() })),
   }),
   z.looseObject({ type: z.literal('result'), at: z.string(), number: z.number().int().min(0), result: resultSchema }),
+  z.looseObject({
+    type: z.literal('rung'),
+    at: z.string(),
+    number: z.number().int().min(0),
+    batch: z.number().int().min(0),
+    rung: z.number().int().min(0),
+    budget: z.number().gt(0).max(1),
+    result: resultSchema,
+  }),
   z.looseObject({ type: z.literal('tell'), at: z.string(), seq: z.number().int().min(1), numbers: z.array(z.number().int().min(0)) }),
 ]);
 

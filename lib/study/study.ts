@@ -8,7 +8,7 @@ import { HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { SearchSpace } from '../space/search-space.js';
 import type { Genome } from '../space/genome.js';
-import type { Evaluator } from '../eval/evaluator.js';
+import type { Evaluator, RungRecord } from '../eval/evaluator.js';
 import { createStrategy, parseStrategyOptions } from '../../strategies/registry.js';
 import type { Strategy } from '../../strategies/strategy.js';
 import { JOURNAL_VERSION, type StudyEvent, type StudyRecord, type StudyStorage } from './events.js';
@@ -28,6 +28,11 @@ export interface StudyOptions {
   readonly storage: StudyStorage;
   /** Runtime only (not journaled): the strategy's hardware precheck (StrategyContext.precheck); give it again on load. */
   readonly precheck?: HardwarePrecheck;
+  /**
+   * Genomes evaluated first, before the strategy proposes any (as Optuna's enqueue_trial): e.g. a model zoo's
+   * networks. Journaled with the study; the strategy learns from them through tell like from its own.
+   */
+  readonly enqueue?: readonly Genome[];
 }
 
 /** Counts over every trial of the study, across every resume, kept up to date as results arrive. */
@@ -69,6 +74,11 @@ export interface OptimizeOptions {
 /** A search in progress: its trials, its strategy, its journal. */
 export class Study {
   private readonly trialList: Trial[] = [];
+  /** Ask ordinal of each trial (its batch: the cohort of synchronous successive halving). */
+  private readonly batchOf: number[] = [];
+  private asks = 0;
+  /** Multi-fidelity rungs journaled so far, in journal order. */
+  private readonly rungList: RungRecord[] = [];
   // Bookkeeping is incremental (O(1) per trial): a study of tens of thousands of trials must not rescan them.
   private readonly running = new Set<number>();
   /** Finished trials in number order; results arrive nearly in order, so insertion from the end is cheap. */
@@ -118,6 +128,11 @@ export class Study {
     return this.finished.slice();
   }
 
+  /** Multi-fidelity rungs finished so far (every session), in journal order. */
+  rungs(): readonly RungRecord[] {
+    return this.rungList;
+  }
+
   /** Trials asked but without a result (e.g. left running by a killed process). */
   runningTrials(): Trial[] {
     return [...this.running].sort((a, b) => a - b).map((n) => this.trialList[n]);
@@ -150,6 +165,10 @@ export class Study {
     }
     if (o.objectives.length === 0) throw new HwnasError('INPUT_OBJECTIVES', 'a study needs at least one objective');
     const options = parseStrategyOptions(o.strategy.name, o.strategy.options ?? {});
+    for (const g of o.enqueue ?? []) {
+      const issues = o.space.validate(g);
+      if (issues.length > 0) throw new HwnasError('INPUT_ENQUEUE', `an enqueued genome does not fit space "${o.space.name}": ${issues.map((x) => `${x.path} ${x.message}`).join('; ')}`);
+    }
     const record: StudyRecord = {
       space: o.space.toJSON(),
       objectives: o.objectives,
@@ -157,6 +176,7 @@ export class Study {
       strategy: { name: o.strategy.name, options },
       seed: o.seed,
       meta: o.meta ?? {},
+      ...(o.enqueue && o.enqueue.length > 0 ? { enqueued: o.enqueue.map((g) => o.space.canonical(g)) } : {}),
     };
     const create: StudyEvent = { type: 'create', version: JOURNAL_VERSION, at: new Date().toISOString(), study: record };
     const study = new Study(record, o.space, Study.makeStrategy(record, o.space, o.precheck), o.storage, runIdentity(create));
@@ -216,7 +236,7 @@ export class Study {
     }
     for (const e of events.slice(from)) {
       if (e.type === 'ask') {
-        const genomes = await study.strategy.ask(e.trials.length);
+        const genomes = await study.propose(e.trials[0]?.number ?? 0, e.trials.length);
         genomes.forEach((g, j) => {
           if (space.key(g) !== e.trials[j].key) {
             throw new HwnasError(
@@ -242,9 +262,21 @@ export class Study {
             throw new HwnasError('JOURNAL_CORRUPT', `trial ${t.number} asked out of order in ${this.storage.location}`);
           }
           this.trialList.push({ number: t.number, genome: t.genome, key: t.key, status: 'running', startedAt: e.at });
+          this.batchOf.push(this.asks);
           this.running.add(t.number);
         }
+        this.asks++;
         break;
+      case 'rung': {
+        if (!this.running.has(e.number)) {
+          throw new HwnasError('JOURNAL_CORRUPT', `a rung of trial ${e.number}, which is ${this.trialList[e.number] ? 'not running' : 'unknown'}, in ${this.storage.location}`);
+        }
+        if (this.rungList.some((r) => r.number === e.number && r.rung === e.rung)) {
+          throw new HwnasError('JOURNAL_CORRUPT', `rung ${e.rung} of trial ${e.number} twice in ${this.storage.location}`);
+        }
+        this.rungList.push({ number: e.number, batch: e.batch, rung: e.rung, budget: e.budget, result: e.result });
+        break;
+      }
       case 'result': {
         const t = this.trialList[e.number];
         if (!t) throw new HwnasError('JOURNAL_CORRUPT', `result for unknown trial ${e.number} in ${this.storage.location}`);
@@ -278,8 +310,8 @@ export class Study {
   /** Asks the strategy for `n` genomes and journals them as running trials. */
   async ask(n: number): Promise<Trial[]> {
     if (!Number.isInteger(n) || n < 1) throw new HwnasError('INPUT_ASK', `ask needs a whole number ≥ 1, got ${n}`);
-    const genomes: Genome[] = await this.strategy.ask(n);
     const base = this.trialList.length;
+    const genomes: Genome[] = await this.propose(base, n);
     const trials = genomes.map((genome, i) => {
       const issues = this.space.validate(genome);
       if (issues.length > 0) {
@@ -292,6 +324,12 @@ export class Study {
     });
     await this.journal({ type: 'ask', at: new Date().toISOString(), trials }, false);
     return trials.map((t) => this.trialList[t.number]);
+  }
+
+  /** Genomes of trials `first`…`first + n − 1`: the enqueued ones where they reach, then the strategy's. */
+  private async propose(first: number, n: number): Promise<Genome[]> {
+    const queued = (this.record.enqueued ?? []).slice(first, first + n);
+    return queued.length < n ? [...queued, ...(await this.strategy.ask(n - queued.length))] : queued;
   }
 
   /**
@@ -361,7 +399,7 @@ export class Study {
     started: number,
     sessionStart: number,
   ): Promise<void> {
-    const requests = batch.map((t) => ({ genome: t.genome, trialNumber: t.number, seed: `${this.seed}/trial/${t.number}` }));
+    const requests = batch.map((t) => ({ genome: t.genome, trialNumber: t.number, seed: `${this.seed}/trial/${t.number}`, batch: this.batchOf[t.number] }));
     const done = new Set<number>();
     const onResult = async (i: number, result: TrialResult): Promise<void> => {
       if (done.has(i)) return;
@@ -383,7 +421,10 @@ export class Study {
     };
     let results: TrialResult[];
     try {
-      results = await o.evaluator.evaluate(requests, { signal: o.signal, onResult });
+      // Each rung of a multi-fidelity evaluation is journaled durably before anything depends on it, so a resume
+      // reuses it (history) instead of training it again.
+      const onRung = async (r: RungRecord): Promise<void> => this.journal({ type: 'rung', at: new Date().toISOString(), ...r }, true);
+      results = await o.evaluator.evaluate(requests, { signal: o.signal, onResult, history: this.rungList, onRung });
     } catch (err) {
       if (o.signal?.aborted) throw err;
       // An evaluator that breaks as a whole fails the unfinished trials, and the search goes on.

@@ -22,6 +22,8 @@ export interface StudySummary {
   readonly complete: number;
   readonly infeasible: number;
   readonly failed: number;
+  /** Trials stopped on a low training budget by multi-fidelity evaluation: never on the front (not complete). */
+  readonly pruned: number;
   readonly objectives: readonly Objective[];
   readonly pareto: readonly FrontEntry[];
   readonly hypervolume: number | null;
@@ -76,6 +78,7 @@ export function summarizeTrials(
     complete: trials.filter((t) => t.status === 'complete').length,
     infeasible: trials.filter((t) => t.status === 'infeasible').length,
     failed: trials.filter((t) => t.status === 'failed').length,
+    pruned: trials.filter((t) => t.status === 'pruned').length,
     objectives,
     pareto,
     hypervolume: spec ? hypervolume(normalisePoints(points, spec), spec.reference) : null,

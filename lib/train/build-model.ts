@@ -23,6 +23,7 @@ import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { BIAS_QUANTIZATION, fakeQuant, isFloatFormat, ROUNDING } from './fake-quant.js';
 import { convBlock, maxPool2x2, type StepKeeper } from './ops.js';
+import { VariableMasks, type CompressionMasks } from './masks.js';
 
 /** Options of a model. */
 export interface ModelOptions {
@@ -57,6 +58,8 @@ export interface TrainedModel {
   readonly rounding: typeof ROUNDING;
   readonly bias: typeof BIAS_QUANTIZATION;
   readonly weights: readonly NamedArray[];
+  /** Pruning masks (hotnas spaces, masks.ts): the masked weights are zero in `weights`; export re-applies them. */
+  readonly compression?: CompressionMasks;
 }
 
 interface ConvParams {
@@ -84,6 +87,7 @@ export class QuantizedCnn {
   readonly bnEpsilon: number;
   private readonly params = new Map<string, ConvParams>();
   private readonly named: { name: string; v: tf.Variable; trainable: boolean }[] = [];
+  private masks?: VariableMasks;
   private disposed = false;
 
   constructor(
@@ -144,7 +148,20 @@ export class QuantizedCnn {
       bnEpsilon: trained.bnEpsilon,
     });
     m.setWeights(trained.weights);
+    if (trained.compression) m.setMasks(trained.compression);
     return m;
+  }
+
+  /** Prunes the network by `masks` (masks.ts): zeroes the masked weights now and at every {@link reapplyMasks}. */
+  setMasks(masks: CompressionMasks): void {
+    this.masks?.dispose();
+    this.masks = new VariableMasks(masks, this.architecture, this.named);
+    this.masks.apply();
+  }
+
+  /** Zeroes the pruned weights again (after an optimizer step); nothing without masks. */
+  reapplyMasks(): void {
+    this.masks?.apply();
   }
 
   private variable(name: string, init: tf.Tensor, trainable: boolean): tf.Variable {
@@ -265,6 +282,7 @@ export class QuantizedCnn {
       rounding: ROUNDING,
       bias: BIAS_QUANTIZATION,
       weights: this.getWeights(),
+      ...(this.masks ? { compression: this.masks.spec } : {}),
     };
   }
 
@@ -272,6 +290,7 @@ export class QuantizedCnn {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.masks?.dispose();
     for (const { v } of this.named) v.dispose();
   }
 }

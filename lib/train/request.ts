@@ -40,6 +40,12 @@ export interface TrainRequest {
   readonly threads?: number;
   /** Return the trained weights (for export). */
   readonly returnWeights?: boolean;
+  /**
+   * Warm start (HotNAS): start from a trained model saved on disk (model-store.ts: `model.json` + `weights.bin`,
+   * e.g. a zoo model) instead of from scratch; its weights are copied where they fit (inherit.ts). A path, not
+   * the weights, so a task stays small; the worker reads it. `id` names it in the result.
+   */
+  readonly initialWeights?: { readonly model: string; readonly id?: string };
 }
 
 /** What a training measured. */
@@ -59,6 +65,8 @@ export interface TrainResult {
   /** Wall time of the whole call, in ms. */
   readonly durationMs: number;
   readonly weights?: TrainedModel;
+  /** With `initialWeights`: which model was inherited from and how much of the child it covered. */
+  readonly inherited?: { readonly id?: string; readonly copied: number; readonly total: number };
 }
 
 const seedSchema = z.union([z.number(), z.string()]);
@@ -81,6 +89,7 @@ export const trainRequestSchema = z.object({
   backend: z.enum(TRAINING_BACKENDS).default(TRAINING_DEFAULTS.backend),
   threads: z.number().int().min(1).max(256).optional(),
   returnWeights: z.boolean().default(false),
+  initialWeights: z.object({ model: z.string().min(1), id: z.string().optional() }).strict().optional(),
 });
 
 /** A validated request with defaults filled in. */

@@ -15,6 +15,10 @@ import { initTrainingBackend, type BackendChoice, type BackendInfo } from './bac
 import { QuantizedCnn, type TrainedModel } from './build-model.js';
 import { loadDataset, toFloat, type Dataset, type DatasetRef } from './datasets/registry.js';
 import { StepKeeper } from './ops.js';
+import { adam } from './kernels/adam.js';
+import { inheritInto } from './inherit.js';
+import { chooseMasks } from './masks.js';
+import { decodeCompression, hasCompressionGenes } from '../space/decode-compression.js';
 
 export { TrainingError, type TrainFailureReason } from './failure.js';
 
@@ -71,6 +75,13 @@ export interface TrainRunOptions {
   readonly onEpoch?: (e: { epoch: number; loss: number; imagesPerSecond: number }) => void;
   /** Called before every optimisation step with the model (inspection, fault injection in tests). */
   readonly beforeStep?: (model: QuantizedCnn, step: number) => void;
+  /**
+   * Continues an interrupted training (checkpoint.ts): restores the model and optimizer before the first step
+   * and returns how many epochs are done, with their losses; training goes on from the next epoch.
+   */
+  readonly resume?: (model: QuantizedCnn, optimizer: tf.Optimizer) => Promise<{ epochs: number; losses: readonly number[] }>;
+  /** Awaited after every epoch with the live model and optimizer (checkpoints, per-epoch evaluation). */
+  readonly afterEpoch?: (e: { epoch: number; losses: readonly number[]; model: QuantizedCnn; optimizer: tf.Optimizer; orderSeed: string }) => Promise<void>;
 }
 
 /**
@@ -86,7 +97,18 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
   const val = loadDataset(r.dataset, { split: 'val', subset: r.valSubset, seed: r.splitSeed, valSize: r.valSize });
   checkShape(space, train);
   const model = QuantizedCnn.fromGenome(space, r.genome, { seed: r.seed, batchNorm: r.batchNorm });
-  const optimizer = tf.train.adam(r.learningRate);
+  // Warm start (HotNAS): the parent's weights where they fit, this seed's initialisation elsewhere.
+  let inherited: ReturnType<typeof inheritInto> | undefined;
+  try {
+    inherited = r.initialWeights ? inheritInto(model, r.initialWeights) : undefined;
+    // Compression (hotnas spaces): masks chosen from the starting weights (masks.ts), kept through training.
+    if (hasCompressionGenes(space)) model.setMasks(chooseMasks(model.architecture, decodeCompression(space, r.genome), model.getWeights()));
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  // tfjs's Adam, its update fused into one pass per variable on wasm (kernels/adam.ts).
+  const optimizer = adam(r.learningRate);
   const keeper = new StepKeeper();
   const rng = Rng.fromSeed(r.seed).fork('batches');
   const [h, w, c] = train.shape;
@@ -99,7 +121,10 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
   let seen = 0;
   let totalSteps = 0;
   try {
-    for (let epoch = 0; epoch < r.epochs; epoch++) {
+    const done = options.resume ? await options.resume(model, optimizer) : { epochs: 0, losses: [] };
+    losses.push(...done.losses);
+    totalSteps = done.epochs * Math.ceil(train.count / r.batchSize);
+    for (let epoch = done.epochs; epoch < r.epochs; epoch++) {
       const order = rng.fork(`epoch/${epoch}`).shuffle(Array.from({ length: train.count }, (_, i) => i));
       let lossSum = 0;
       let steps = 0;
@@ -120,6 +145,7 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
         let loss: tf.Scalar | null = null;
         try {
           loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, true, keeper)) as tf.Scalar, true);
+          model.reapplyMasks();
         } finally {
           keeper.release();
           x.dispose();
@@ -142,6 +168,7 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
       const loss = lossSum / train.count;
       losses.push(loss);
       options.onEpoch?.({ epoch: epoch + 1, loss, imagesPerSecond: (train.count / ms) * 1000 });
+      await options.afterEpoch?.({ epoch: epoch + 1, losses, model, optimizer, orderSeed: rng.seed });
     }
     const valAccuracy = accuracy(model, val);
     let testAccuracy: number | undefined;
@@ -159,9 +186,10 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
       valImages: val.count,
       parameters: model.parameterCount,
       backend,
-      imagesPerSecond: (seen / trainMs) * 1000,
+      imagesPerSecond: seen > 0 ? (seen / trainMs) * 1000 : NaN,
       durationMs: performance.now() - t0,
       ...(r.returnWeights ? { weights: model.toTrainedModel() } : {}),
+      ...(inherited ? { inherited } : {}),
     };
   } finally {
     keeper.release();

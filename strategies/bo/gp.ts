@@ -1,6 +1,10 @@
 /**
- * A Gaussian-process regressor on encoded genomes (see encoding.ts): Matérn-5/2 kernel with one length-scale per
- * gene (ARD; a categorical gene contributes 0 when equal and 1/ℓ² when different), signal variance and Gaussian
+ * A Gaussian-process regressor on encoded genomes (see encoding.ts): kernel σ²·((1 − λ)·Matérn-5/2(r) + λ·mean_g
+ * exp(−d_g)), one length-scale per gene (ARD; a categorical gene contributes d_g = 0 when equal and 1/ℓ² when
+ * different), r² = Σ_g d_g. The additive part is CoCaBO's mixture of a product and a sum kernel (Ru et al., ICML
+ * 2020, eq. 5): it lets the GP learn per-gene main effects from few points, where the product kernel alone sees
+ * every design of a categorical space as far from every other; λ is fitted with the other hyperparameters.
+ * Signal variance and Gaussian
  * noise, on standardised targets. Hyperparameters maximise the log marginal likelihood plus weak log-normal priors
  * (MAP-II, as BoTorch and SMAC do, so a handful of points cannot drive a length-scale to 0 or ∞), by a deterministic
  * coordinate search in log space warm-started from the previous fit.
@@ -11,17 +15,23 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { coordSquaredDistance, type CoordKind } from './encoding.js';
 
-/** GP hyperparameters in log space (length-scales per gene, signal variance, noise variance). */
+/**
+ * GP hyperparameters in log space (length-scales per gene, signal variance, noise variance) and the logit of the
+ * kernel's additive share λ (absent = 0: the pure product kernel).
+ */
 export interface GpHyper {
   readonly logLengths: readonly number[];
   readonly logSignal: number;
   readonly logNoise: number;
+  readonly logitMix?: number;
 }
 
 const SQRT5 = Math.sqrt(5);
 const LOG_LENGTH = [Math.log(0.01), Math.log(100)] as const;
 const LOG_SIGNAL = [Math.log(0.05), Math.log(20)] as const;
 const LOG_NOISE = [Math.log(1e-6), Math.log(0.5)] as const;
+const LOGIT_MIX = [-6, 6] as const;
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Matérn-5/2 correlation at distance r. */
 function matern52(r2: number): number {
@@ -29,9 +39,10 @@ function matern52(r2: number): number {
   return (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
 }
 
-/** Default starting point: length-scale 0.5 for ordinal genes, 1 for categorical; unit signal; small noise. */
-export function defaultHyper(kinds: readonly CoordKind[]): GpHyper {
-  return { logLengths: kinds.map((k) => Math.log(k === 'ordinal' ? 0.5 : 1)), logSignal: 0, logNoise: Math.log(1e-3) };
+/** Default starting point: length-scale 0.5 for ordinal genes, 1 for categorical; unit signal; small noise; λ = ½. */
+export function defaultHyper(kinds: readonly CoordKind[], mixed = true): GpHyper {
+  const base = { logLengths: kinds.map((k) => Math.log(k === 'ordinal' ? 0.5 : 1)), logSignal: 0, logNoise: Math.log(1e-3) };
+  return mixed ? { ...base, logitMix: 0 } : base;
 }
 
 /** Weak log-normal priors (negative log density, constants dropped). */
@@ -43,6 +54,7 @@ function negLogPrior(h: GpHyper, kinds: readonly CoordKind[]): number {
   });
   s += 0.5 * (h.logSignal / 1.5) ** 2;
   s += 0.5 * ((h.logNoise - Math.log(1e-3)) / 3) ** 2;
+  s += 0.5 * ((h.logitMix ?? 0) / 2) ** 2;
   return s;
 }
 
@@ -103,7 +115,7 @@ export class Gp {
    * Fits a GP to (X, y). `init` warm-starts the hyperparameter search; `budget` caps the likelihood evaluations
    * (0 keeps `init` as it is).
    */
-  static fit(X: readonly Float64Array[], y: readonly number[], kinds: readonly CoordKind[], init: GpHyper | null, budget: number): Gp {
+  static fit(X: readonly Float64Array[], y: readonly number[], kinds: readonly CoordKind[], init: GpHyper | null, budget: number, mixed = true): Gp {
     const n = X.length;
     const G = kinds.length;
     let yMean = 0;
@@ -137,12 +149,20 @@ export class Gp {
       const s2 = Math.exp(h.logSignal);
       const noise = Math.exp(h.logNoise);
       const w = h.logLengths.map((l) => Math.exp(-2 * l));
+      const lambda = sigmoid(h.logitMix ?? -Infinity);
+      const invG = 1 / Math.max(1, G);
       for (let i = 0; i < n; i++) {
         K[i * n + i] = s2 + noise;
         for (let j = 0; j < i; j++) {
           let r2 = 0;
-          for (const g of activeGenes) r2 += w[g] * D[g * n * n + i * n + j];
-          const k = s2 * matern52(r2);
+          // Inactive genes (never differing in the training set) add exp(0) = 1 to the additive part.
+          let add = G - activeGenes.length;
+          for (const g of activeGenes) {
+            const d = w[g] * D[g * n * n + i * n + j];
+            r2 += d;
+            if (lambda > 0) add += Math.exp(-d);
+          }
+          const k = s2 * ((1 - lambda) * matern52(r2) + lambda * add * invG);
           K[i * n + j] = k;
           K[j * n + i] = k;
         }
@@ -171,7 +191,7 @@ export class Gp {
       return 0.5 * fit + logDet + negLogPrior(h, kinds);
     };
 
-    let best: GpHyper = init && init.logLengths.length === G ? init : defaultHyper(kinds);
+    let best: GpHyper = init && init.logLengths.length === G ? init : defaultHyper(kinds, mixed);
     let bestValue = budget > 0 ? objective(best) : NaN;
     let evaluations = budget > 0 ? 1 : 0;
     const clamp = (x: number, [lo, hi]: readonly [number, number]): number => Math.min(hi, Math.max(lo, x));
@@ -197,6 +217,9 @@ export class Gp {
         const s = key === 'logNoise' ? step * 2 : step;
         for (const dir of [1, -1]) while (tryHyper({ ...best, [key]: clamp(best[key] + dir * s, range) }));
       }
+      if (best.logitMix !== undefined) {
+        for (const dir of [1, -1]) while (tryHyper({ ...best, logitMix: clamp(best.logitMix + dir * 2 * step, LOGIT_MIX) }));
+      }
       for (const g of activeGenes) {
         for (const dir of [1, -1]) {
           while (
@@ -212,22 +235,31 @@ export class Gp {
 
   private weights?: Float64Array;
   private categorical?: Uint8Array;
+  private lambda?: number;
 
   /** Kernel between two encoded points (signal variance included). */
   kernel(a: Float64Array, b: Float64Array): number {
     const w = (this.weights ??= Float64Array.from(this.hyper.logLengths, (l) => Math.exp(-2 * l)));
     const cat = (this.categorical ??= Uint8Array.from(this.kinds, (k) => (k === 'categorical' ? 1 : 0)));
+    const lambda = (this.lambda ??= sigmoid(this.hyper.logitMix ?? -Infinity));
     let r2 = 0;
+    let add = 0;
     for (let g = 0; g < w.length; g++) {
       const x = a[g];
       const y = b[g];
-      if (x === y) continue;
+      if (x === y) {
+        add += 1;
+        continue;
+      }
+      let d: number;
       // NaN (inactive) never equals anything: inactive vs active, or two inactive values, handled here.
-      if (x !== x || y !== y) r2 += x !== x && y !== y ? 0 : w[g];
-      else if (cat[g]) r2 += w[g];
-      else r2 += w[g] * (x - y) * (x - y);
+      if (x !== x || y !== y) d = x !== x && y !== y ? 0 : w[g];
+      else if (cat[g]) d = w[g];
+      else d = w[g] * (x - y) * (x - y);
+      r2 += d;
+      if (lambda > 0) add += Math.exp(-d);
     }
-    return this.signal * matern52(r2);
+    return this.signal * ((1 - lambda) * matern52(r2) + (lambda * add) / Math.max(1, w.length));
   }
 
   private signalCache?: number;

@@ -18,6 +18,7 @@
  *   genomes and the last hyperparameters (the warm start), so a restored strategy continues identically.
  */
 import { z } from 'zod';
+import { observedAs } from '../low-fidelity.js';
 import { HwnasError } from '../../lib/errors.js';
 import { nonDominatedSort } from '../../lib/pareto.js';
 import { Rng, type RngState } from '../../lib/rng.js';
@@ -42,7 +43,7 @@ interface Observation {
   readonly y: readonly number[];
   /** Normalised violation per context constraint (NaN when missing). */
   readonly v: readonly number[];
-  /** complete = feasible; other = failed, pruned, or infeasible with no violation of a known metric. */
+  /** complete = feasible (a pruned trial too, with its low-fidelity objectives); other = failed, or infeasible with no violation of a known metric. */
   readonly kind: 'complete' | 'infeasible' | 'other';
 }
 
@@ -92,7 +93,9 @@ export function createBo(ctx: StrategyContext, options: BoOptions): Strategy {
     other: null,
   };
 
-  function observe(t: FinishedTrial): Observation {
+  function observe(given: FinishedTrial): Observation {
+    // A pruned trial: feasible with its low-fidelity objectives (strategies/low-fidelity.ts).
+    const t = observedAs(given, objectives.map((o) => o.metric)) ?? given;
     const y = minimisedObjectives(t, objectives);
     const v = constraints.map((c) => {
       const x = t.violations?.[c.metric];
@@ -199,7 +202,7 @@ export function createBo(ctx: StrategyContext, options: BoOptions): Strategy {
       const raw = idx.map((r) => told[r].y[i]);
       if (raw.length < 2) return { target: (r: number) => told[r].y[i], inverse: (w: number) => w, forward: (x: number) => x };
       if (options.warp === 'none') {
-        const clipped = winsorise(raw);
+        const clipped = winsorise(raw, options.upperFence);
         const byRow = new Map(idx.map((r, k) => [r, clipped[k]]));
         return { target: (r: number) => byRow.get(r) ?? NaN, inverse: (w: number) => w, forward: (x: number) => x };
       }
@@ -266,7 +269,7 @@ export function createBo(ctx: StrategyContext, options: BoOptions): Strategy {
     const ys = new Float64Array(m);
     const mu = new Float64Array(m);
     const sd = new Float64Array(m);
-    const ref: [number, number] = [1.1, 1.1];
+    const ref: [number, number] = [1 + options.refMargin, 1 + options.refMargin];
     for (let b = 0; b < count && out.length < pool.length; b++) {
       const weights = acquisition === 'parego' ? simplexWeights(m, rng) : [];
       const front = acquisition === 'ehvi' ? front2d(believed) : [];

@@ -31,6 +31,16 @@ export const boOptionsSchema = z
      * ε = 0.2 lowered HV at 100 evaluations (0.68 vs 0.73 mean of seeds 0–2) and did not lift it at 300 (0.714 vs 0.72).
      */
     epsilon: z.number().min(0).max(1).default(0),
+    /**
+     * EHVI's reference point, per objective, in units of the feasible front's range beyond its nadir (objectives
+     * normalised so the front seen spans [0, 1]): 1 + refMargin.
+     */
+    refMargin: z.number().min(0).default(0.1),
+    /**
+     * With warp `none`, the upper fence of the winsorising in IQRs above Q3 (objectives are minimised, so the upper
+     * tail holds the worst designs, whose exact values do not matter for the front while they flatten the GP).
+     */
+    upperFence: z.number().positive().default(50),
     /** Treat choice genes over strictly monotonic numbers as ordinal (false: every choice is categorical). */
     ordinalChoices: z.boolean().default(true),
     /** `gp`: weight the acquisition by the probability of feasibility from GP models of the constraint violations; `none`: ignore them. */

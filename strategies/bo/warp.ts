@@ -94,13 +94,13 @@ export function copulaWarp(values: readonly number[]): CopulaWarp {
  * The fence is far on purpose: at 5·IQR it clipped nb201's 90 %-error cells and cost hypervolume (0.698 vs 0.723
  * mean at 100 evaluations, 4 seeds).
  */
-export function winsorise(values: readonly number[]): number[] {
+export function winsorise(values: readonly number[], upperFence = 50): number[] {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length < 4) return values.slice();
   const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))];
   const iqr = q(0.75) - q(0.25);
   if (!(iqr > 0)) return values.slice();
   const lo = q(0.25) - 50 * iqr;
-  const hi = q(0.75) + 50 * iqr;
+  const hi = q(0.75) + upperFence * iqr;
   return values.map((v) => Math.min(hi, Math.max(lo, v)));
 }

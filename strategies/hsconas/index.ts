@@ -19,6 +19,7 @@
  *   continues in exactly the same space.
  */
 import { z } from 'zod';
+import { observedAs } from '../low-fidelity.js';
 import { HwnasError } from '../../lib/errors.js';
 import { scoreTrial } from '../../lib/pareto.js';
 import { Rng, type RngState } from '../../lib/rng.js';
@@ -50,13 +51,20 @@ export const hsconasOptionsSchema = z
     minSamples: z.number().int().min(1).default(3),
     /** Also drop each gene's clearly worst value per stage (HSCoNAS's per-stage drop). */
     dropWorst: z.boolean().default(true),
+    /**
+     * Standard errors of the difference of mean fitness a drop by dominance or as the worst must exceed
+     * (lib/space/shrink.ts; 0 = drop on any difference). Children trained briefly are noisy: at 8 per generation the
+     * per-stage drop otherwise removed values on differences inside the seed-to-seed spread.
+     */
+    shrinkConfidence: z.number().min(0).max(10).default(2),
     /** Dynamic channel scaling: `per-layer` (greedy), `uniform`, or `off`. */
     channelScaling: z.enum(['per-layer', 'uniform', 'off']).default('per-layer'),
     /** Where candidate latencies come from for channel scaling: the measured `ort-cpu` predictor, or none. */
     latencyModel: z.enum(['ort-cpu', 'none']).default('ort-cpu'),
     /**
      * Channel scaling aims at T × (1 − margin), so that a winner predicted just under T is not measured over it:
-     * `auto` = the predictor's own validation RMSE % (from its file; 10 % when it has none), capped at 30 %.
+     * `auto` = the predictor's validated RMSE % (held-out validation, else the leave-one-out RMSE of its fit; 10 %
+     * when it has neither), capped at 30 %.
      * Measured (bench:hsconas, margin 0): channel-scaled winners land at the target by prediction, and with a
      * predictor ~15–20 % RMSE off on this loaded machine, 2 of 3 were measured over it.
      */
@@ -167,7 +175,8 @@ export function createHsconas(ctx: StrategyContext, o: HsconasOptions): HsconasS
   };
 
   const score = (t: FinishedTrial): Scored => {
-    const s = scoreTrial(t, objectives);
+    // A pruned trial: feasible with its low-fidelity fitness (strategies/low-fidelity.ts).
+    const s = scoreTrial(observedAs(t, objectives.map((o) => o.metric)) ?? { ...t, status: 'failed' }, objectives);
     const primary = -s.objectives[0];
     const latency = t.metrics?.latencyMs;
     const feasible = s.violation <= 0 && Number.isFinite(primary);
@@ -217,7 +226,7 @@ export function createHsconas(ctx: StrategyContext, o: HsconasOptions): HsconasS
         if (told % o.population === 0) {
           generation++;
           if (generation % o.stageGenerations === 0) {
-            const step = shrinkStep(space, allowed, archive.map((s) => ({ genome: s.genome, fitness: s.fitness, feasible: s.feasible, ...(s.latencyMs !== undefined ? { latencyMs: s.latencyMs } : {}) })), { minSamples: o.minSamples, dropWorst: o.dropWorst });
+            const step = shrinkStep(space, allowed, archive.map((s) => ({ genome: s.genome, fitness: s.fitness, feasible: s.feasible, ...(s.latencyMs !== undefined ? { latencyMs: s.latencyMs } : {}) })), { minSamples: o.minSamples, dropWorst: o.dropWorst, confidence: o.shrinkConfidence });
             if (step.dropped.length > 0) {
               allowed = step.allowed;
               current = shrunkSpace(space, allowed);

@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import { HwnasError } from '../../lib/errors.js';
 import { constrainedDominates, scoreTrial } from '../../lib/pareto.js';
+import { observedAs, PRUNED_VIOLATION } from '../low-fidelity.js';
 import { Rng, type RngState } from '../../lib/rng.js';
 import { sampleGene, type Genome } from '../../lib/space/genome.js';
 import type { GeneValue } from '../../lib/space/gene.js';
@@ -265,7 +266,10 @@ export function createNsga2(ctx: StrategyContext, options: Nsga2Options): Nsga2S
 
     async tell(trials: readonly FinishedTrial[]): Promise<void> {
       for (const t of trials) {
-        const s = scoreTrial(t, objectives);
+        // A pruned trial: its low-fidelity objectives, ranked behind every complete feasible trial (low-fidelity.ts).
+        const seen_ = observedAs(t, objectives.map((o) => o.metric));
+        const s0 = scoreTrial(seen_ ?? { ...t, status: 'failed' }, objectives);
+        const s = t.status === 'pruned' && seen_ !== null && s0.violation === 0 ? { ...s0, violation: PRUNED_VIOLATION } : s0;
         // Genomes come back as asked (canonical); canonicalise anyway where the space has conditional genes.
         const genome = conditional ? space.canonical(t.genome) : t.genome;
         const key = identity(genome);

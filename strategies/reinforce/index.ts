@@ -14,7 +14,8 @@
  *   then treats them as on-policy, which is the usual approximation.
  * - The reward of a feasible child is the rewarded metric (default: the first objective, also in multi-objective
  *   studies), negated when that metric is minimised; infeasible children get `reward.infeasible` (a number,
- *   default 0, or `offset − scale·totalViolation`); failed and pruned ones get `reward.failed`.
+ *   default 0, or `offset − scale·totalViolation`); failed ones get `reward.failed`;
+ *   a pruned one (multi-fidelity) its low-fidelity metric, as a feasible child (strategies/low-fidelity.ts).
  * - Fast exploration (Jiang et al. TCAD'20; rl_interface [code], MODELS.md §3.4): when the runner gives a hardware
  *   precheck and the space has `hw` genes, a child whose hardware misses the spec gets its hardware tokens
  *   re-sampled from the controller's own distribution (architecture and quantization tokens held, the LSTM fed

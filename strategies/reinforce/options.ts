@@ -56,7 +56,7 @@ export const reinforceRewardSchema = z
     direction: z.enum(['maximize', 'minimize']).optional(),
     /** Reward of an infeasible child: a fixed number (FGNAS 0, rl_interface −1) or a violation-proportional penalty. */
     infeasible: z.union([z.number(), violationPenaltySchema]).default(0),
-    /** Reward of a failed or pruned child (no usable measurement). */
+    /** Reward of a failed child (no usable measurement), and of a pruned one that lacks the rewarded metric. */
     failed: z.number().default(0),
   })
   .strict();

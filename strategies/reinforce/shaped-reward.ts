@@ -4,6 +4,7 @@
  * every objective seen so far). Their state is plain JSON for the strategy's snapshot.
  */
 import { isFeasible, totalViolation, type FinishedTrial, type Objective } from '../../lib/trial/index.js';
+import { observedAs } from '../low-fidelity.js';
 import type { Rng } from '../../lib/rng.js';
 import type { RewardRule } from './options.js';
 import { rewardOf } from './reward.js';
@@ -36,9 +37,10 @@ function metricOf(trial: FinishedTrial, metric: string): number {
  * The reward of a trial at tell time for every kind but `chebyshev` (which is scored per batch, see
  * {@link chebyshevRewards}); updates `state` (FNAS's EMA) in tell order.
  */
-export function tellReward(trial: FinishedTrial, rule: RewardRule, state: RewardState): number {
-  if (rule.kind === 'metric' || rule.kind === 'fgnas') return rewardOf(trial, rule);
-  if (trial.status === 'failed' || trial.status === 'pruned') return rule.failed;
+export function tellReward(given: FinishedTrial, rule: RewardRule, state: RewardState): number {
+  if (rule.kind === 'metric' || rule.kind === 'fgnas') return rewardOf(given, rule);
+  const trial = observedAs(given, [rule.metric, ...(rule.hw ? [rule.hw.metric] : [])]);
+  if (trial === null || trial.status === 'failed') return rule.failed;
   if (!isFeasible(trial)) return rule.infeasible as number;
   const acc = metricOf(trial, rule.metric);
   const hw = rule.hw!;
@@ -63,8 +65,9 @@ export interface ChebyshevOutcome {
 }
 
 /** The Chebyshev outcome of a trial; widens the objectives' ranges with a feasible one. */
-export function chebyshevOutcome(trial: FinishedTrial, rule: RewardRule, objectives: readonly Objective[], state: RewardState): ChebyshevOutcome {
-  if (trial.status === 'failed' || trial.status === 'pruned') return { values: null, fixed: rule.failed };
+export function chebyshevOutcome(given: FinishedTrial, rule: RewardRule, objectives: readonly Objective[], state: RewardState): ChebyshevOutcome {
+  const trial = observedAs(given, objectives.map((o) => o.metric));
+  if (trial === null || trial.status === 'failed') return { values: null, fixed: rule.failed };
   if (!isFeasible(trial)) {
     const inf = rule.infeasible;
     return { values: null, fixed: typeof inf === 'number' ? inf : inf.offset - inf.scale * totalViolation(trial.violations) };

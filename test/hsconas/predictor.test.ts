@@ -9,6 +9,9 @@ import { latencyPredictorOf } from '../../hardware/predictor/index.js';
 import { networkOps } from '../../hardware/predictor/ops.js';
 import { chooseCorrection, loadPredictor, MeasuredLatencyPredictor, parsePredictorFile, type NetworkSums } from '../../hardware/predictor/predictor.js';
 import { installSyntheticPredictor, opCost, syntheticPredictor } from './fixture.js';
+import { latencyOracle } from '../../lib/space/latency-oracle.js';
+import os from 'node:os';
+import path from 'node:path';
 
 const file = installSyntheticPredictor();
 afterAll(() => {
@@ -36,6 +39,35 @@ describe('fit helpers', () => {
     expect(['affine', 'affine-ops', 'per-kind']).toContain(c.kind);
     expect(c.candidates.affine.looRmsePct).toBeLessThan(1e-6);
     expect(c.candidates.bias.looRmsePct).toBeGreaterThan(5);
+  });
+});
+
+describe('the kernel correction (per-group costs learnt on whole networks)', () => {
+  it('recovers a network latency that is not a scaled sum of the isolated-operator lookups, where the simpler corrections cannot', () => {
+    // The "runtime" runs q8 convs at 0.5× their isolated time plus 0.02 ms per op, float convs at 1.3× plus 0.01 ms
+    // per 10⁴ activations, pools for free, plus 0.02 ms per network: no affine map of the sums reproduces it.
+    const p = new MeasuredLatencyPredictor(syntheticPredictor());
+    const sums: NetworkSums[] = [];
+    const y: number[] = [];
+    for (const name of ['lu2019-mnist', 'lu2019-mnist-float'] as const) {
+      const space = presetSpace(name);
+      const rng = Rng.fromSeed(12);
+      for (let i = 0; i < 60; i++) {
+        const g = space.sample(rng);
+        const net = fromArchitecture(decodeArchitecture(space, g), decodeQuantization(space, g));
+        const s = p.sums(net);
+        sums.push(s);
+        const k = s.kernels!;
+        const at = (grp: string, j: number): number => k[grp]?.[j] ?? 0;
+        y.push(0.02 + 0.5 * at('conv:q8', 1) + 0.02 * at('conv:q8', 0) + 1.3 * at('conv:float', 1) + 0.01 * at('conv:float', 3) + at('conv:q16', 1) + at('dense:q8', 1) + at('dense:q16', 1) + at('dense:float', 1));
+      }
+    }
+    const c = chooseCorrection(sums, y);
+    expect(c.kind).toBe('kernel');
+    // Not exactly 0: a held-out network can be the only one with a rare group (a q16 dense), which the others cannot fit.
+    expect(c.candidates.kernel.looRmsePct).toBeLessThan(c.candidates['per-group'].looRmsePct / 2);
+    expect(c.candidates.affine.looRmsePct).toBeGreaterThan(5);
+    expect(c.candidates.kernel.looWithin10).toBeGreaterThan(0.95);
   });
 });
 
@@ -78,6 +110,25 @@ describe('measured predictor and the ort-cpu hardware model', () => {
     const o = { op: 'conv' as const, cin: 3, cout: 5, k: 7, stride: 2, h: 9, w: 9, groups: 1, precision: 'float' as const };
     expect(p.opMs(o)).toBeCloseTo(opCost(o), 12);
     expect(() => p.opMs({ op: 'sigmoid', elements: 10 })).toThrow(/sigmoid/);
+  });
+
+  it('tells channel scaling its validated error: the held-out RMSE, else the chosen correction\'s leave-one-out RMSE', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hwnas-pred-'));
+    const f = path.join(dir, 'ort-cpu.json');
+    const base = syntheticPredictor();
+    const loo = { ...base, correction: { kind: 'affine' as const, coef: [1, 0], candidates: { bias: { looRmsePct: 20, looWithin10: 0.3 }, affine: { looRmsePct: 7.5, looWithin10: 0.8 } } } };
+    const saved = process.env.HWNAS_PREDICTOR_ORT_CPU;
+    try {
+      process.env.HWNAS_PREDICTOR_ORT_CPU = f;
+      fs.writeFileSync(f, JSON.stringify(loo));
+      expect(latencyOracle('ort-cpu')!.rmsePct!()).toBe(7.5);
+      const accuracy = { n: 100, within10: 0.9, rmsePct: 6.25, kendallTau: 0.9, pearson: 0.99, maePct: 5 };
+      fs.writeFileSync(f, JSON.stringify({ ...loo, validation: { networks: 100, accuracy, rawAccuracy: accuracy, noise: 0.1, seed: 1 } }));
+      fs.utimesSync(f, new Date(), new Date(Date.now() + 5000)); // a new mtime: the loader's cache re-reads
+      expect(latencyOracle('ort-cpu')!.rmsePct!()).toBe(6.25);
+    } finally {
+      process.env.HWNAS_PREDICTOR_ORT_CPU = saved;
+    }
   });
 
   it('refuses a file of another version or with bad fields, with the path of the bad value', () => {

@@ -13,7 +13,7 @@ describe('hwnas profile (real onnxruntime-node, tiny settings)', () => {
       calibrationNetworks: 8, validationNetworks: 4, grid: false, seed: 3, samplesPerSpace: 20,
       onPhase: (p) => phases.push(p),
     });
-    expect(phases).toEqual(['operators', 'calibration networks', 'validation networks']);
+    expect(phases).toEqual(['operators', 'calibration networks', 'validation networks', 'validation networks, second measurement']);
     const file = parsePredictorFile(JSON.parse(JSON.stringify(r.file)));
     expect(file.machine.runtime).toBe('onnxruntime-node');
     expect(file.machine.runtimeVersion).toMatch(/^\d+\.\d+/);
@@ -22,6 +22,11 @@ describe('hwnas profile (real onnxruntime-node, tiny settings)', () => {
     expect(Object.keys(file.table).every((k) => /^(conv|maxpool|dense):/.test(k) && k.includes('float') === !k.startsWith('maxpool'))).toBe(true);
     expect(file.referenceMs).toBeGreaterThan(0);
     expect(file.validation?.networks).toBe(4);
+    // The noise floor: each held-out network measured twice, the agreement a fraction.
+    expect(file.validation?.repeatAgreement?.raw).toBeGreaterThanOrEqual(0);
+    expect(file.validation?.repeatAgreement?.raw).toBeLessThanOrEqual(1);
+    expect(r.validation.every((v) => v.againRawMs! > 0)).toBe(true);
+    expect(file.referenceLevels).toHaveLength(8);
     const space = presetSpace('lu2019-mnist-float');
     const p = new MeasuredLatencyPredictor(file);
     const g = space.sample(Rng.fromSeed(1));

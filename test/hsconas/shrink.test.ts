@@ -52,4 +52,17 @@ describe('progressive space shrinking', () => {
     const moved = projectGenome(small, { 'L1.pool': [true] }, { ...space.sample(rng), 'L1.pool': false }, (v) => v[0]);
     expect(moved['L1.pool']).toBe(true);
   });
+
+  it('drops the worst value only when its deficit exceeds the noise (two standard errors), not on a noisy dip', () => {
+    const noisy = (shift: number) => {
+      // Fitness noise uniform ±0.15, kernel 5 lower by `shift` on average.
+      const noise = Rng.fromSeed(4);
+      return observe(60, (g) => ({ fitness: 0.8 + noise.uniform(-0.15, 0.15) - (g['L1.kernel'] === 5 ? shift : 0), feasible: true }));
+    };
+    const small = noisy(0.015);
+    expect(shrinkStep(space, fullAllowed(space), small, { dropWorst: true, confidence: 0 }).dropped.filter((d) => d.gene === 'L1.kernel')).toEqual([expect.objectContaining({ value: 5, rule: 'worst' })]);
+    expect(shrinkStep(space, fullAllowed(space), small, { dropWorst: true }).dropped.filter((d) => d.gene === 'L1.kernel')).toEqual([]);
+    const large = noisy(0.15);
+    expect(shrinkStep(space, fullAllowed(space), large, { dropWorst: true }).dropped.filter((d) => d.gene === 'L1.kernel')).toEqual([expect.objectContaining({ value: 5, rule: 'worst' })]);
+  });
 });

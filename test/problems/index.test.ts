@@ -5,9 +5,9 @@ import { PROBLEM_NAMES, ProblemEvaluator, problemByName } from '../../problems/i
 
 describe('problem registry', () => {
   it('names every problem and evaluates random genomes to finite objectives through ProblemEvaluator', async () => {
-    expect(PROBLEM_NAMES).toEqual(['zdt1', 'zdt2', 'zdt3', 'dtlz2', 'nb201', 'edge-codesign', 'edge-codesign-nested']);
+    expect(PROBLEM_NAMES).toEqual(['zdt1', 'zdt2', 'zdt3', 'dtlz2', 'nb201', 'edge-codesign', 'edge-codesign-nested', 'eyeriss-codesign']);
     // The co-design problems have a latency target (constraint): their random designs may be infeasible.
-    const constrained = new Set(['edge-codesign', 'edge-codesign-nested']);
+    const constrained = new Set(['edge-codesign', 'edge-codesign-nested', 'eyeriss-codesign']);
     for (const name of PROBLEM_NAMES) {
       const p = problemByName(name);
       expect(p.name).toBe(name);
@@ -25,6 +25,6 @@ describe('problem registry', () => {
 
   it('refuses an unknown name with a ConfigError listing the known ones', () => {
     expect(() => problemByName('zdt9')).toThrow(ConfigError);
-    expect(() => problemByName('zdt9')).toThrow(/known: zdt1, zdt2, zdt3, dtlz2, nb201, edge-codesign, edge-codesign-nested/);
+    expect(() => problemByName('zdt9')).toThrow(/known: zdt1, zdt2, zdt3, dtlz2, nb201, edge-codesign, edge-codesign-nested, eyeriss-codesign/);
   });
 });

@@ -26,10 +26,22 @@ function measure(space: SearchSpace, g: Genome): TrialResult {
   return { status: c > 0.8 ? 'infeasible' : 'complete', metrics: { f1, f2, c }, violations: { c: (c - 0.8) / 0.8 } };
 }
 
+/**
+ * Multi-fidelity: a feasible trial stopped at a low rung keeps its low-fidelity metrics (here every third one with
+ * its second objective missing, as a NaN at a rung would leave it); infeasible ones stay infeasible.
+ */
+function pruned(r: TrialResult, i: number): TrialResult {
+  if (r.status !== 'complete' || i % 4 === 3) return r;
+  const metrics = i % 3 === 2 ? { f1: r.metrics.f1, c: r.metrics.c } : { ...r.metrics, f2: r.metrics.f2 * 0.5 };
+  return { ...r, status: 'pruned', metrics, extra: { rung: 0, budget: 1 / 9 } };
+}
+
 let nextNumber = 0;
-function finish(space: SearchSpace, genomes: Genome[], kind: 'measure' | 'infeasible' | 'failed'): FinishedTrial[] {
-  return genomes.map((genome) => {
+type Kind = 'measure' | 'infeasible' | 'failed' | 'pruned';
+function finish(space: SearchSpace, genomes: Genome[], kind: Kind): FinishedTrial[] {
+  return genomes.map((genome, i) => {
     const r: TrialResult =
+      kind === 'pruned' ? pruned(measure(space, genome), i) :
       kind === 'measure'
         ? measure(space, genome)
         : kind === 'infeasible'
@@ -44,7 +56,7 @@ function make(name: string, space: SearchSpace, seed: number): Strategy {
 }
 
 /** Runs `rounds` ask/tell rounds of `n` genomes and returns every key asked. */
-async function drive(s: Strategy, space: SearchSpace, rounds: number, n: number, kind: 'measure' | 'infeasible' | 'failed' = 'measure'): Promise<string[]> {
+async function drive(s: Strategy, space: SearchSpace, rounds: number, n: number, kind: Kind = 'measure'): Promise<string[]> {
   const keys: string[] = [];
   for (let r = 0; r < rounds; r++) {
     const genomes = await s.ask(n);
@@ -88,6 +100,18 @@ describe.each(STRATEGY_NAMES)('strategy %s', (name) => {
       await a.tell(finish(space, pending, 'measure'));
       await b.tell(finish(space, pending, 'measure'));
       expect(await drive(b, space, 2, n)).toEqual(await drive(a, space, 2, n));
+      a.dispose?.();
+      b.dispose?.();
+    });
+
+    it('learns from pruned trials (multi-fidelity), keeps asking valid genomes, and its snapshot round-trips', async () => {
+      const a = make(name, space, 6);
+      const n = Math.max(3, a.batchSize);
+      await drive(a, space, 2, n, 'pruned');
+      const snap = JSON.parse(JSON.stringify(a.snapshot()));
+      const b = make(name, space, 97);
+      b.restore(snap);
+      expect(await drive(b, space, 2, n, 'pruned')).toEqual(await drive(a, space, 2, n, 'pruned'));
       a.dispose?.();
       b.dispose?.();
     });

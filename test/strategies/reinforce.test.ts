@@ -251,7 +251,9 @@ describe('reinforce: rewards and baseline', () => {
     expect(rewardOf(infeasible, viol)).toBe(-1.5);
     const failedRule = resolveRewardRule(reinforceOptionsSchema.parse({ reward: { failed: -0.5 } }), ACC);
     expect(rewardOf(trial(space, g, { status: 'failed', metrics: {}, violations: {}, error: 'x' }), failedRule)).toBe(-0.5);
-    expect(rewardOf(trial(space, g, { status: 'pruned', metrics: { acc: 0.3 }, violations: {} }), failedRule)).toBe(-0.5);
+    // A pruned child (multi-fidelity) is rewarded with its low-fidelity metric; without it, as a failed one.
+    expect(rewardOf(trial(space, g, { status: 'pruned', metrics: { acc: 0.3 }, violations: {} }), failedRule)).toBe(0.3);
+    expect(rewardOf(trial(space, g, { status: 'pruned', metrics: {}, violations: {} }), failedRule)).toBe(-0.5);
     expect(() => rewardOf(trial(space, g, { status: 'complete', metrics: {}, violations: {} }), rule)).toThrow(HwnasError);
   });
 

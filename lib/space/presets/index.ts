@@ -2,7 +2,9 @@
 import { SearchSpace } from '../search-space.js';
 import { LU2019_CIFAR10, LU2019_MNIST, lu2019Space } from './lu2019.js';
 import { nb201Space } from './nb201.js';
+import { lu2019FmnistSpace } from './lu2019-paper.js';
 import { COEXPLORE_CIFAR10, COEXPLORE_MNIST, coexploreSpace } from './coexplore.js';
+import { HOTNAS_CIFAR10, HOTNAS_MNIST, hotnasSpace } from './hotnas.js';
 
 const PRESETS = {
   'lu2019-cifar10': () => lu2019Space(LU2019_CIFAR10),
@@ -10,9 +12,13 @@ const PRESETS = {
     lu2019Space({ ...LU2019_CIFAR10, name: 'lu2019-cifar10-float', quantization: 'float' }),
   'lu2019-mnist': () => lu2019Space(LU2019_MNIST),
   'lu2019-mnist-float': () => lu2019Space({ ...LU2019_MNIST, name: 'lu2019-mnist-float', quantization: 'float' }),
+  'lu2019-fmnist': () => lu2019FmnistSpace('search'),
+  'lu2019-fmnist-float': () => lu2019FmnistSpace('float'),
   nb201: () => nb201Space(),
   'coexplore-cifar10': () => coexploreSpace(COEXPLORE_CIFAR10),
   'coexplore-mnist': () => coexploreSpace(COEXPLORE_MNIST),
+  'hotnas-mnist': () => hotnasSpace(HOTNAS_MNIST),
+  'hotnas-cifar10': () => hotnasSpace(HOTNAS_CIFAR10),
 } as const;
 
 /** Names of the preset spaces. */
@@ -52,5 +58,7 @@ export const SHAPEABLE_PRESETS = Object.keys(SHAPEABLE) as PresetName[];
 
 export { lu2019Space, LU2019_CIFAR10, LU2019_MNIST, type Lu2019Options } from './lu2019.js';
 export { coexploreSpace, COEXPLORE_CIFAR10, COEXPLORE_MNIST, XFER_LEVELS, type CoexploreOptions } from './coexplore.js';
+export { hotnasSpace, extendGenome, HOTNAS_MNIST, HOTNAS_CIFAR10, PATTERN_SETS, NO_PATTERN, type HotnasOptions, type Pattern3 } from './hotnas.js';
+export { lu2019FmnistSpace, LU2019_FMNIST } from './lu2019-paper.js';
 export { nb201Space, NB201_OPS, NB201_EDGES, type Nb201Op } from './nb201.js';
 export { vectorSpace } from './vector.js';
