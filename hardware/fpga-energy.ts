@@ -89,10 +89,13 @@ export interface EnergyReport {
   readonly staticMj: number;
 }
 
-/** MACs a tiled layer really performs (declared outputs; padding of partial tiles not counted). */
+/**
+ * MACs a tiled layer really performs (declared outputs; padding of partial tiles not counted): a pattern-pruned
+ * layer on an engine that skips the pruned weights (`kept`, set only with pattern support) performs kept per kernel.
+ */
 function layerMacs(l: TileLayer): number {
   const S = l.S ?? 1;
-  return (l.B ?? 1) * (l.Ro ?? Math.ceil(l.R / S)) * (l.Co ?? Math.ceil(l.C / S)) * l.M * l.N * l.K * l.K;
+  return (l.B ?? 1) * (l.Ro ?? Math.ceil(l.R / S)) * (l.Co ?? Math.ceil(l.C / S)) * l.M * l.N * (l.kept ?? l.K * l.K);
 }
 
 /**

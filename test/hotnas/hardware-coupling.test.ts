@@ -121,6 +121,9 @@ describe('through a hotnas-mnist genome and the fnas-tiling model, with a timing
     expect(pat.bramBits).toBeGreaterThan(none.bramBits);
     expect(pack.bramBits).toBeGreaterThan(none.bramBits);
     expect(pat.dsps).toBe(none.dsps);
+    // The engine that skips pruned weights performs (and pays the energy of) only the kept MACs.
+    expect(pat.energy!.macMj).toBeLessThan(none.energy!.macMj);
+    expect(pat.energy!.energyMj).toBeLessThan(none.energy!.energyMj);
     // L1: 16 filters, 1 input channel, 28×28, 3×3 with 4 kept: tComp = 4·784 = 3136 vs 9·784 = 7056, ⌈16/8⌉ = 2 tiles.
     const l1 = (r: typeof none) => r.stages?.[0].cycles;
     expect(l1(evaluateGenome(space, genome(false, false), spec, 'fnas-tiling', { detail: true }))).toBe(2 * 7056);
