@@ -15,7 +15,7 @@
  * fraction agreeing within ±10 %) and the model error (predicted vs measured).
  * Environment: BENCH_TRAINED (24), BENCH_SEEDS (3), BENCH_TRAIN_SUBSET (3000), BENCH_LATENCY_MS (default: the 30th
  * percentile of predicted latencies of random lu2019-mnist designs, so most of the space misses it),
- * BENCH_VALIDATE (100), BENCH_FINALISTS (5), HWNAS_PREDICTOR_ORT_CPU (the predictor; profiled first with the
+ * BENCH_VALIDATE (100), BENCH_FINALISTS (8), HWNAS_PREDICTOR_ORT_CPU (the predictor; profiled first with the
  * defaults when missing or of an older version). At the defaults on a quiet 2-core machine: profile ~1.5 min,
  * validation ~0.5 min, search ~8 min (216 trained children of 3,000 images, 1 epoch).
  */
@@ -23,10 +23,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
-import { runProfile, DEFAULT_PROFILE, measureNetworks, validatePredictor } from '../lib/profile/profile.js';
+import { runProfile, DEFAULT_PROFILE, validatePredictor } from '../lib/profile/profile.js';
+import { finalistsOf, measureFinalists } from '../lib/profile/finalists.js';
 import { HwnasError } from '../lib/errors.js';
 import { finishedOf, readJournalFile, replayTrials } from '../lib/study/journal.js';
-import { isFeasible, type FinishedTrial } from '../lib/trial/index.js';
+import type { FinishedTrial } from '../lib/trial/index.js';
 import { Rng } from '../lib/rng.js';
 import { parseCompareConfig, runCompare, type CompareRow } from '../lib/search/compare.js';
 import { decodeArchitecture, decodeQuantization, presetSpace, type Genome } from '../lib/space/index.js';
@@ -38,7 +39,7 @@ const TRAINED = env('BENCH_TRAINED', 24);
 const SEEDS = Array.from({ length: env('BENCH_SEEDS', 3) }, (_, i) => i + 1);
 const TRAIN_SUBSET = env('BENCH_TRAIN_SUBSET', 3000);
 const VALIDATE = env('BENCH_VALIDATE', 100);
-const FINALISTS = env('BENCH_FINALISTS', 5);
+const FINALISTS = env('BENCH_FINALISTS', 8);
 /** Children per generation of both evolutionary searches (SPOS uses 50; a third of the budget here). */
 const POPULATION = Math.max(4, Math.round(TRAINED / 3));
 
@@ -117,27 +118,20 @@ async function main(): Promise<void> {
   const finalists = (r: CompareRow): FinishedTrial[] => {
     if (!r.best) return [];
     const j = readJournalFile(r.best.run);
-    return finishedOf(replayTrials(j.events, j.file))
-      .filter((t) => isFeasible(t) && typeof t.metrics.accuracy === 'number')
-      .sort((a, b) => b.metrics.accuracy - a.metrics.accuracy || a.number - b.number)
-      .slice(0, FINALISTS);
+    return finalistsOf(finishedOf(replayTrials(j.events, j.file)), FINALISTS);
   };
   const runKey = (r: CompareRow): string => `${r.strategy}-s${r.seed}`;
-  const byRun = new Map(rows.map((r) => [runKey(r), finalists(r)]));
   // Measured as exported (same nodes as `hwnas export`, random weights: latency does not depend on their values),
-  // every run's finalists interleaved in one measurement.
-  const nets = [...byRun].flatMap(([k, ts]) => ts.map((t, i) => ({ space, genome: space.canonical(t.genome), key: `${k}#${i}` })));
-  const measured = new Map((await measureNetworks(predictor, nets, { seed: 5, repeats: Math.max(201, f.settings.repeats) })).map((m) => [m.key, m]));
-  // Conservative: both the normalised and the raw figure must meet the target.
-  const meets = (m: { ms: number; rawMs: number }): boolean => Math.max(m.ms, m.rawMs) <= T;
+  // every run's finalists interleaved in one measurement (lib/profile/finalists.ts).
+  const measured = await measureFinalists(predictor, space, new Map(rows.map((r) => [runKey(r), finalists(r)])), T);
   const stat = (rs: CompareRow[]) => {
     const per = rs.map((r) => {
-      const ts = byRun.get(runKey(r))!;
-      const ms = ts.map((_, i) => measured.get(`${runKey(r)}#${i}`)!);
-      const k = ms.findIndex(meets);
+      const m = measured.get(runKey(r))!;
+      const first = m.finalists[0];
+      const k = m.winner ? m.finalists.indexOf(m.winner) : -1;
       return {
-        predicted: ts.length ? { acc: ts[0].metrics.accuracy, predictedMs: ts[0].metrics.latencyMs ?? 1000 / ts[0].metrics.throughput, ms: ms[0].ms, rawMs: ms[0].rawMs, meets: meets(ms[0]) } : null,
-        measured: k >= 0 ? { acc: ts[k].metrics.accuracy, predictedMs: ts[k].metrics.latencyMs ?? 1000 / ts[k].metrics.throughput, ms: ms[k].ms, rawMs: ms[k].rawMs, rank: k } : null,
+        predicted: first ? { acc: first.accuracy, predictedMs: first.predictedMs, ms: first.ms, rawMs: first.rawMs, meets: first.meets } : null,
+        measured: m.winner ? { acc: m.winner.accuracy, predictedMs: m.winner.predictedMs, ms: m.winner.ms, rawMs: m.winner.rawMs, rank: k, trial: m.winner.trial } : null,
         wallS: r.wallMs / 1000,
         trained: r.trained,
       };

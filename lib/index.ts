@@ -40,6 +40,10 @@ export { createBo, boOptionsSchema, type BoOptions } from '../strategies/bo/inde
 export type { Evaluator, EvalRequest, EvaluateOptions } from './eval/evaluator.js';
 export { TwoStageEvaluator, type HardwareStage, type TrainingStage, type HardwareOutcome, type TrainingOutcome, type TwoStageStats } from './eval/two-stage.js';
 export { WorkerPool, type PoolOptions } from './eval/pool.js';
+/** Multi-fidelity evaluation (successive halving, Hyperband, ASHA): the `fidelity` option, its rungs and the scheduler the two-stage evaluator runs. */
+export { fidelityConfigSchema, rungBudgets, bracketCount, FIDELITY_METHODS, type FidelityConfig, type FidelityMethod } from './eval/fidelity/options.js';
+export { fidelityPlan, runFidelity, isPromotable, type FidelityPlan, type FidelityRun } from './eval/fidelity/scheduler.js';
+export type { RungRecord } from './eval/evaluator.js';
 /** Where worker tasks run: the local pool or a Redis queue served by `hwnas worker` processes (see README, "Trials across machines"). */
 export type { TaskExecutor, WorkerInfo } from './eval/executor.js';
 export { RedisExecutor, type RedisExecutorOptions } from './eval/redis/executor.js';
@@ -120,6 +124,19 @@ export {
 } from '../hardware/predictor/index.js';
 /** The HSCoNAS strategy (evolution with channel scaling and space shrinking). */
 export { createHsconas, hsconasOptionsSchema, type HsconasOptions, type HsconasStrategy } from '../strategies/hsconas/index.js';
+
+/**
+ * Model zoo and hot start (HotNAS, issue 15): `buildZoo` trains a space's reference networks (resumable),
+ * `openZoo` reads a zoo (zod-checked manifest, digest), `zooSeedGenomes` maps its networks into a searched space,
+ * `warmRequestFields` picks a child's nearest zoo model; `genomeDistance` / `mapGenome` (lib/space) and
+ * `inheritWeights` (lib/train) do the work underneath.
+ */
+export { buildZoo, ZOO_DEFAULTS, type ZooBuildOptions, type ZooBuildResult } from './zoo/build.js';
+export { openZoo, zooDigest, zooManifestSchema, type Zoo, type ZooManifest, type ZooModel } from './zoo/manifest.js';
+export { zooSeedGenomes, warmRequestFields, nearestZooModel, openSearchZoo, WARM_MAX_DISTANCE, WARM_DEFAULT_IMAGES } from './zoo/warm.js';
+export { genomeDistance, nearestGenome, mapGenome, spaceCompatibilityIssues, MISSING_LAYER_COST } from './space/genome-distance.js';
+export { referenceGenomes, REFERENCE_ARCHETYPES, type ReferenceGenome } from './space/reference-genomes.js';
+export { inheritWeights, type InheritStats } from './train/inherit.js';
 
 // ONNX export and the report
 export { buildOnnxModel } from './onnx/export.js';

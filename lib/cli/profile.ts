@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { ConfigError, HwnasError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { decodeModel } from '../onnx/proto.js';
 import { DEFAULT_PROFILE, measureOnnx, runProfile } from '../profile/profile.js';
+import { finalistsOf, measureFinalists } from '../profile/finalists.js';
+import { loadRun } from '../report/load.js';
+import { SearchSpace } from '../space/search-space.js';
 import { PRESET_NAMES, type PresetName } from '../space/presets/index.js';
 import { loadPredictor, predictorPath } from '../../hardware/predictor/predictor.js';
 import { FlagReader } from './flags.js';
@@ -32,6 +35,39 @@ interface ProfileFlags {
   measure?: string;
   latencyMs?: string;
   predictor?: string;
+  measureRun?: string;
+  finalists?: string;
+}
+
+/**
+ * `hwnas profile --measure-run <dir>`: the run's most accurate predicted-feasible trials timed in onnxruntime-node,
+ * and the most accurate one that meets the latency target measured (lib/profile/finalists.ts).
+ */
+async function measureRun(f: ProfileFlags): Promise<void> {
+  const r = new FlagReader();
+  const dir = f.measureRun!;
+  const n = r.int('finalists', f.finalists, 1, 1000);
+  let target = r.positive('latency-ms', f.latencyMs);
+  if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas profile --measure-run: bad arguments');
+  const run = loadRun(dir);
+  const space = new SearchSpace(run.record.space);
+  if (space.meta.family !== 'lu2019') throw new HwnasError('INPUT_UNSUPPORTED_SPACE', `${dir} searched space "${space.name}": only lu2019-family networks can be measured`);
+  target ??= run.record.constraints.find((c) => c.metric === 'latencyMs' && c.max !== undefined)?.max;
+  if (target === undefined) throw new ConfigError([{ path: '--latency-ms', message: `${dir} has no latency constraint; give the target with --latency-ms` }], 'hwnas profile --measure-run: bad arguments');
+  const predictor = loadPredictor(f.predictor ?? predictorPath('ort-cpu'));
+  const trials = finalistsOf(run.trials, n!);
+  if (trials.length === 0) throw new HwnasError('INPUT_TRIAL_UNUSABLE', `${dir} has no feasible trial to measure`);
+  const m = (await measureFinalists(predictor, space, new Map([['run', trials]]), target)).get('run')!;
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ event: 'measure-run', run: dir, targetMs: target, finalists: m.finalists, winner: m.winner }) + '\n');
+    return;
+  }
+  process.stdout.write(`${dir}: ${m.finalists.length} finalist(s) timed in ${predictor.file.machine.runtime} ${predictor.file.machine.runtimeVersion} (${predictor.file.settings.statistic} of ≥ 201 repeats), target ${target} ms\n`);
+  process.stdout.write('  trial  accuracy  predicted ms  measured ms (raw)   meets\n');
+  for (const x of m.finalists) {
+    process.stdout.write(`  #${String(x.trial).padEnd(5)} ${(100 * x.accuracy).toFixed(2).padStart(7)}%  ${x.predictedMs.toFixed(4).padStart(12)}  ${x.ms.toFixed(4).padStart(11)} (${x.rawMs.toFixed(4)})   ${x.meets ? 'yes' : 'NO'}\n`);
+  }
+  process.stdout.write(m.winner ? `winner measured: trial ${m.winner.trial} (${(100 * m.winner.accuracy).toFixed(2)} %): hwnas export --run ${dir} --trial ${m.winner.trial}\n` : `no finalist meets ${target} ms measured; try more --finalists\n`);
 }
 
 /** `hwnas profile --measure model.onnx`: the model's latency in onnxruntime-node, timed as the predictor was. */
@@ -78,10 +114,13 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress')
     .option('--json', 'one JSON object per event on stdout')
     .option('--measure <file.onnx>', 'instead of profiling: time this ONNX model as the predictor was timed (e.g. an exported winner)')
-    .option('--latency-ms <ms>', 'with --measure: the target the model must meet')
-    .option('--predictor <file>', `with --measure: the predictor file (default ${predictorPath('ort-cpu')})`)
+    .option('--measure-run <dir>', "instead of profiling: time a run's most accurate feasible trials and pick the most accurate that meets the target measured")
+    .option('--finalists <n>', 'with --measure-run: trials to time', '8')
+    .option('--latency-ms <ms>', "with --measure / --measure-run: the target (--measure-run: default the run's latency constraint)")
+    .option('--predictor <file>', `with --measure / --measure-run: the predictor file (default ${predictorPath('ort-cpu')})`)
     .action(async (f: ProfileFlags) => {
       if (f.measure !== undefined) return measureFile(f);
+      if (f.measureRun !== undefined) return measureRun(f);
       const r = new FlagReader();
       const target = r.oneOf('target', f.target, ['ort-cpu'] as const);
       const threads = r.int('threads', f.threads, 1, 64);

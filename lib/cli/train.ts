@@ -223,6 +223,7 @@ export function register(program: Command): void {
       let lastEpoch: { val: number; test?: number } | null = null;
       let t0 = 0;
       let s0 = -1;
+      let lastUpdate = 0;
       let record: RetrainRecord;
       try {
         bar.message(
@@ -238,13 +239,17 @@ export function register(program: Command): void {
           signal: abort.signal,
           record: { run: path.resolve(flags.run!), trial: trial!, proxy: plan.proxy },
           onResume: (done, of) =>
-            bar.message(done >= of ? `trial ${trial}: all ${of} epochs already trained (checkpoint in ${plan.dir}); measuring and saving` : `resuming trial ${trial} from epoch ${done}/${of} (checkpoint in ${plan.dir})`),
+            bar.message(done >= of ? `trial ${trial}: all ${of} epochs already trained (checkpoint in ${plan.dir})` : `resuming trial ${trial} from epoch ${done}/${of} (checkpoint in ${plan.dir})`),
           onStep: ({ step, total, epoch }) => {
             if (s0 < 0) {
               s0 = step;
               t0 = performance.now();
             }
-            const rate = step > s0 ? (step - s0) / (performance.now() - t0) : 0;
+            // At most a few updates a second (--json writes each one as a line).
+            const now = performance.now();
+            if (step > s0 && now - lastUpdate < 500) return;
+            lastUpdate = now;
+            const rate = step > s0 ? (step - s0) / (now - t0) : 0;
             bar.update({
               done: step,
               total,
@@ -276,6 +281,8 @@ export function register(program: Command): void {
         process.off('SIGTERM', stop);
         bar.stop();
         releaseLock(lock);
+        // Stopped before anything was written (bad data, a conflict): leave no empty directories behind.
+        for (const d of [plan.dir, path.dirname(plan.dir)]) if (fs.readdirSync(d).length === 0) fs.rmdirSync(d);
       }
       if (flags.json) {
         process.stdout.write(JSON.stringify({ event: 'retrained', dir: plan.dir, ...record }) + '\n');

@@ -1,7 +1,8 @@
 /**
  * Two-stage evaluation (Lu et al. 2019; FNAS): stage 1 measures the hardware cost of every genome without
  * training and ends infeasible ones there, with their violations; stage 2 trains only the feasible ones.
- * Results are cached by genome key, so a repeated genome is never mapped or trained twice.
+ * Results are cached by genome key, so a repeated genome is never mapped or trained twice. With a fidelity plan,
+ * stage 2 trains rung by rung (lib/eval/fidelity/scheduler.ts): only the best of each rung go on to the full budget.
  */
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';

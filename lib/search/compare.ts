@@ -93,7 +93,7 @@ export async function compareConfigIssues(c: CompareConfig): Promise<Issue[]> {
       restrictSpace(space, fixedArchitectureOf(space, c.fixedArchitecture), 'fixed');
     } catch (err) {
       if (err instanceof ConfigError) for (const i of err.issues) seen.set(i.path, { path: i.path.replace(/^fixed\./, 'fixedArchitecture.'), message: i.message });
-      else if (err instanceof HwnasError) seen.set('fixedArchitecture', { path: 'fixedArchitecture', message: err.message });
+      else if (err instanceof HwnasError) seen.set('fixedArchitecture', { path: 'fixedArchitecture', message: err.message.replace(/^fixedArchitecture: /, '') });
       else throw err;
     }
   }

@@ -84,7 +84,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     // Mapping in-process: one DP takes well under a millisecond, less than a round trip to a worker.
     hardware: new ModelHardwareStage({ space, spec: specInput, model }),
     training: new PoolTrainingStage(tp.pool, base, out, c.fidelity?.resource, warmStartOf(c, space)),
-    trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir),
+    trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir, c.fidelity?.resource),
     trainConcurrency: tp.workers,
     description: tp.description ? `${model} on ${spec.device.name}; ${tp.description}` : `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
     close: async () => {

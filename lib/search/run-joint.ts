@@ -152,7 +152,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
         seed: c.seed,
         meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
         // A hot start evaluates the zoo's networks first (mapped into this space); strategies learn from them.
-        ...(zoo ? { enqueue: zooSeedGenomes(zoo, space, c.seed) } : {}),
+        ...(zoo && !o.resume ? { enqueue: await zooSeedGenomes(zoo, space, c.seed, (gs) => stages.hardware.evaluate(gs)) } : {}),
         // Fast exploration (strategies that search hardware genes): stage 1 alone, no training.
         precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })),
       },

@@ -18,7 +18,7 @@ import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpo
 import { datasetInfo, defaultValSize, loadDataset } from './datasets/registry.js';
 import { saveTrainedModel } from './model-store.js';
 import { trainRequestSchema, type TrainRequest } from './request.js';
-import { RETRAIN_FILES, sha256File, type EpochRecord, type RetrainRecord } from './retrain-store.js';
+import { RETRAIN_FILES, readRetrainRecord, sha256File, type EpochRecord, type RetrainRecord } from './retrain-store.js';
 
 export { RETRAIN_FILES, readRetrainRecord, retrainDir, type EpochRecord, type RetrainRecord } from './retrain-store.js';
 import { accuracy, trainGenome } from './train.js';
@@ -84,6 +84,14 @@ export async function retrain(o: RetrainOptions): Promise<RetrainRecord> {
       );
     }
     if (ck.orderSeed !== orderSeed) throw new HwnasError('CHECKPOINT_CORRUPT', `${ckFile} was written with batch order ${ck.orderSeed}, not ${orderSeed}; add --restart`);
+  }
+  if (ck && ck.epoch === r.epochs) {
+    // Already done (killed after the record was written, or run twice): the record stands as it is.
+    const done = readRetrainRecord(o.dir);
+    if (done && done.epochs === r.epochs && JSON.stringify(done.config) === JSON.stringify(o.config)) {
+      o.onResume?.(ck.epoch, r.epochs);
+      return done;
+    }
   }
   const history: EpochRecord[] = ck ? [...ck.meta.history] : [];
   const resumedFrom: number[] = ck ? [...ck.meta.resumedFrom, ck.epoch] : [];

@@ -64,16 +64,40 @@ export function openSearchZoo(settings: ZooSearchSettings, dataset: DatasetRef, 
   return zoo;
 }
 
-/** The zoo's genomes as genomes of `space`, in zoo order, without repeats: the first trials of a hot-started search. */
-export function zooSeedGenomes(zoo: Zoo, space: SearchSpace, seed: number): Genome[] {
+/** Hardware draws per zoo model when its genome is mapped into a space with hardware genes (stage 1 picks one). */
+export const SEED_HARDWARE_DRAWS = 32;
+
+/** Stage 1 on a batch of genomes: feasibility and violations (the two-stage evaluator's hardware stage). */
+export type SeedHardwareCheck = (genomes: readonly Genome[]) => Promise<readonly { readonly feasible: boolean; readonly violations: Readonly<Record<string, number>> }[]>;
+
+/**
+ * The zoo's genomes as genomes of `space`, in zoo order, without repeats: the first trials of a hot-started
+ * search. Genes the zoo's space lacks are filled by mapGenome; when they include hardware genes and `hardware` is
+ * given, {@link SEED_HARDWARE_DRAWS} seeded draws are mapped (no training) and the first that meets the spec is kept
+ * (else the one closest to it), so a zoo network is not wasted on a random accelerator that cannot run it.
+ */
+export async function zooSeedGenomes(zoo: Zoo, space: SearchSpace, seed: number, hardware?: SeedHardwareCheck): Promise<Genome[]> {
   const rng = Rng.fromSeed(seed).fork('zoo/seeds');
+  const draws = hardware && space.genesOf('hw').length > 0 ? SEED_HARDWARE_DRAWS : 1;
   const out: Genome[] = [];
   const keys = new Set<string>();
   for (const m of zoo.manifest.models) {
-    const g = mapGenome(zoo.space, m.genome, space, rng.fork(m.id));
-    if (!g || keys.has(space.key(g))) continue;
-    keys.add(space.key(g));
-    out.push(g);
+    const candidates: Genome[] = [];
+    for (let i = 0; i < draws; i++) {
+      const g = mapGenome(zoo.space, m.genome, space, rng.fork(`${m.id}/${i}`));
+      if (g && !candidates.some((c) => space.key(c) === space.key(g))) candidates.push(g);
+    }
+    let pick = candidates[0];
+    if (hardware && candidates.length > 1) {
+      const reports = await hardware(candidates);
+      const excess = (v: Readonly<Record<string, number>>) => Object.values(v).reduce((s, x) => s + Math.max(0, x), 0);
+      let at = reports.findIndex((r) => r.feasible);
+      if (at < 0) at = reports.reduce((b, r, i) => (excess(r.violations) < excess(reports[b].violations) ? i : b), 0);
+      pick = candidates[at];
+    }
+    if (!pick || keys.has(space.key(pick))) continue;
+    keys.add(space.key(pick));
+    out.push(pick);
   }
   return out;
 }

@@ -6,10 +6,11 @@
  *   label once such trials exist; all on the gene encoding of encoding.ts (ordinal, integer and categorical genes
  *   each handled by the kernel), hyperparameters by marginal likelihood (gp.ts).
  * - Acquisition: exact 2-D expected hypervolume improvement (ehvi2d, in the GP's target space; the reference point
- *   is 10 % beyond the nadir of the feasible front seen) or ParEGO's random augmented Chebyshev scalarisation with
+ *   is `refMargin` front ranges beyond the nadir of the feasible front seen) or ParEGO's random augmented Chebyshev scalarisation with
  *   Monte-Carlo expected improvement (1 or 3+ objectives), times the probability of feasibility (Gelbart et al.
  *   2014); with no feasible point yet, the probability of feasibility alone.
- * - Optimised over a pool of uniform samples plus mutants of the best points, never re-proposing a genome already
+ * - Optimised over every unseen design of a small finite space (≤ `exhaustive` designs, e.g. nb201), else over a
+ *   pool of uniform samples plus mutants of the best points, never re-proposing a genome already
  *   told or pending. Batches by the Kriging believer (Ginsbourger et al. 2010): each pick is believed at its mean,
  *   which shrinks the variances around it, and joins the front; asked-but-untold genomes are believed first.
  * - Optionally (`epsilon`), a pick is a uniform candidate instead (Spotlight's ε-exploration).
@@ -49,7 +50,7 @@ interface Observation {
 
 const jsonNumber = z.union([z.number(), z.null()]);
 const genomeJson = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
-const hyperJson = z.object({ logLengths: z.array(z.number()), logSignal: z.number(), logNoise: z.number() }).nullable();
+const hyperJson = z.object({ logLengths: z.array(z.number()), logSignal: z.number(), logNoise: z.number(), logitMix: z.number().optional() }).nullable();
 const stateSchema = z.object({
   rng: z.object({ seed: z.string(), state: z.object({}).passthrough() }),
   told: z.array(
@@ -155,8 +156,46 @@ export function createBo(ctx: StrategyContext, options: BoOptions): Strategy {
     return Gp.fit(X, y, kinds, init, options.fitBudget);
   }
 
-  /** Candidate pool: uniform samples and mutants of the best told points, each new and distinct. */
+  /** Every valid design of a small finite space (null when the space is larger than `options.exhaustive`). */
+  let everyDesign: Genome[] | null | undefined;
+  function allDesigns(): Genome[] | null {
+    if (everyDesign !== undefined) return everyDesign;
+    let count = 1;
+    for (const g of space.genes) {
+      const k = g.kind === 'choice' ? g.choices.length : g.kind === 'bool' ? 2 : g.kind === 'real' ? Infinity : g.max - g.min + 1;
+      count *= k;
+      if (!(count <= options.exhaustive)) return (everyDesign = null);
+    }
+    const values = space.genes.map((g) =>
+      g.kind === 'choice' ? [...g.choices] : g.kind === 'bool' ? [false, true] : Array.from({ length: (g.max as number) - (g.min as number) + 1 }, (_, i) => (g.min as number) + i),
+    );
+    const out: Genome[] = [];
+    const keys = new Set<string>();
+    const idx = new Array<number>(values.length).fill(0);
+    for (let n = 0; n < count; n++) {
+      const raw: Record<string, Genome[string]> = {};
+      space.genes.forEach((g, i) => (raw[g.name] = values[i][idx[i]]));
+      const g = space.canonical(raw);
+      const k = space.key(g);
+      if (!keys.has(k) && space.satisfiesConstraints(g)) {
+        keys.add(k);
+        out.push(g);
+      }
+      for (let i = values.length - 1; i >= 0; i--) {
+        if (++idx[i] < values[i].length) break;
+        idx[i] = 0;
+      }
+    }
+    return (everyDesign = out);
+  }
+
+  /** Candidate pool: every unseen design of a small space, else uniform samples and mutants of the best told points, each new and distinct. */
   function candidatePool(blocked: Set<string>): { pool: Genome[]; uniform: number } {
+    const every = allDesigns();
+    if (every) {
+      const pool = every.filter((g) => !blocked.has(space.key(g)));
+      return { pool, uniform: pool.length };
+    }
     const pool: Genome[] = [];
     const keys = new Set(blocked);
     const offer = (g: Genome): void => {
@@ -336,7 +375,7 @@ export function createBo(ctx: StrategyContext, options: BoOptions): Strategy {
     return g;
   }
 
-  const hyperToJson = (h: GpHyper | null): BoState['hyper']['other'] => (h ? { logLengths: [...h.logLengths], logSignal: h.logSignal, logNoise: h.logNoise } : null);
+  const hyperToJson = (h: GpHyper | null): BoState['hyper']['other'] => (h ? { logLengths: [...h.logLengths], logSignal: h.logSignal, logNoise: h.logNoise, ...(h.logitMix === undefined ? {} : { logitMix: h.logitMix }) } : null);
 
   return {
     name: NAME,

@@ -89,10 +89,11 @@ export function copulaWarp(values: readonly number[]): CopulaWarp {
 }
 
 /**
- * Winsorising for the unwarped mode: values beyond Q1 − 50·IQR or Q3 + 50·IQR are clipped there, so a non-physical
- * value (a design scored Number.MAX_VALUE, a diverged run) cannot swamp the standardisation; the order is kept.
- * The fence is far on purpose: at 5·IQR it clipped nb201's 90 %-error cells and cost hypervolume (0.698 vs 0.723
- * mean at 100 evaluations, 4 seeds).
+ * Winsorising for the unwarped mode: values below Q1 − 50·IQR (non-physical: the minimised objectives' good tail
+ * is kept) or above Q3 + `upperFence`·IQR are clipped there, so the worst designs (nb201's 90 %-error cells, a design
+ * scored Number.MAX_VALUE, a diverged run) cannot swamp the standardisation; the order is kept. (An earlier
+ * finding that a 5·IQR fence cost hypervolume was made with EHVI's reference point just past the front, which hid
+ * the gain; see options.ts `refMargin`.)
  */
 export function winsorise(values: readonly number[], upperFence = 50): number[] {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);

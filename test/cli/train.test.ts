@@ -16,8 +16,8 @@ import { runMain, tmpDir } from './run-main.js';
 
 const B8 = { wInt: 2, wFrac: 4, aInt: 2, aFrac: 4 };
 const BIN = path.resolve(__dirname, '../../bin/hwnas.js');
-// Small enough for a test: 600 training images, 3 epochs, accuracy measured on 500 images.
-const ARGS = ['--trial', '0', '--epochs', '3', '--images', '600', '--batch-size', '32', '--eval-images', '500', '--threads', '1'];
+// Small enough for a test: 600 training images, 3 epochs, accuracy measured on 300 images.
+const ARGS = ['--trial', '0', '--epochs', '3', '--images', '600', '--batch-size', '32', '--eval-images', '300', '--threads', '1'];
 let root: string;
 let run: string;
 
@@ -82,7 +82,7 @@ describe('hwnas train', () => {
     const texts = events.filter((e) => e.event === 'message').map((e) => String(e.text));
     expect(texts).toContain(`resuming trial 0 from epoch ${ck!.epoch}/3 (checkpoint in ${dir})`);
     const done = events.find((e) => e.event === 'retrained')!;
-    expect(done).toMatchObject({ epochs: 3, trainImages: 600, valImages: 500, testImages: 500, resumedFrom: [ck!.epoch] });
+    expect(done).toMatchObject({ epochs: 3, trainImages: 600, valImages: 300, testImages: 300, resumedFrom: [ck!.epoch] });
 
     // The reference: the same command, never interrupted (in this process).
     const ref = await runMain(['train', '--run', path.join(root, 'reference'), ...ARGS], root);
@@ -98,7 +98,7 @@ describe('hwnas train', () => {
 
     // Export finds the retrained model; the search kept no model of trial 0, so --proxy has nothing to export.
     const out = path.join(root, 't0.onnx');
-    const ex = await runMain(['export', '--run', run, '--trial', '0', '--out', out, '--test-images', '500', '--no-checker'], root);
+    const ex = await runMain(['export', '--run', run, '--trial', '0', '--out', out, '--test-images', '300', '--no-checker'], root);
     expect(ex.code, ex.err).toBe(0);
     expect(ex.err).toContain(`trial 0: exporting the retrained weights (3 epochs on 600 images`);
     expect(ex.out).toMatch(/weights: retrained \(hwnas train: 3 epochs on 600 images; validation [\d.]+ %/);
@@ -118,6 +118,24 @@ describe('hwnas train', () => {
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/--restart: .*another configuration \(learningRate: 0\.002 → 0\.01\)/);
     expect(readRetrainRecord(dir)).not.toBeNull();
+  }, 240_000);
+
+  it("reads the run's genome, data and training options: retrained with the search's own budget, it reproduces the search's weights", async () => {
+    // A real joint search (2 workers × 1 wasm thread, like this process), every design feasible.
+    const dir = path.join(root, 'search');
+    const config = path.join(root, 'search.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ training: { epochs: 1, trainSubset: 400, valSubset: 200 }, hardware: { lutBudget: 10_000_000, minThroughput: 1 }, budget: { trials: 2 }, strategy: { name: 'random' }, workers: 2 }),
+    );
+    const s = await runMain(['search', '--config', config, '--out', dir, '--quiet'], root);
+    expect(s.code, s.err).toBe(0);
+    const trial = fs.readdirSync(path.join(dir, 'models')).map((m) => Number(m.replace('trial-', ''))).sort((a, b) => a - b)[0];
+    const r = await runMain(['train', '--run', dir, '--trial', String(trial), '--epochs', '1', '--images', '400', '--eval-images', '200', '--json'], root);
+    expect(r.code, r.err).toBe(0);
+    const done = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'retrained')!;
+    expect(fs.readFileSync(path.join(retrainDir(dir, trial), 'weights.bin')).equals(fs.readFileSync(path.join(dir, 'models', `trial-${trial}`, 'weights.bin')))).toBe(true);
+    expect(done.valAccuracy).toBe((done.proxy as { accuracy: number }).accuracy);
   }, 240_000);
 
   describe('bad input: a clear error and exit code 2', () => {

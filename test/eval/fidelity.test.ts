@@ -18,6 +18,8 @@ import { summarizeTrials } from '../../lib/study/summary.js';
 import { isFeasible, type FinishedTrial, type Objective } from '../../lib/trial/index.js';
 import { parseSearchConfig } from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
+import { scaleTrainRequest } from '../../lib/eval/training-stage.js';
+import { defaultValSize } from '../../lib/train/datasets/registry.js';
 
 const space = presetSpace('lu2019-mnist');
 const objectives: Objective[] = [
@@ -63,7 +65,7 @@ const plan = (method: 'sha' | 'hyperband' | 'asha'): FidelityPlan => fidelityPla
 async function search(method: 'sha' | 'hyperband' | 'asha', strategy: string, storage: MemoryStorage, training: Training, signal?: AbortSignal, resume = false): Promise<FinishedTrial[]> {
   const study = resume
     ? await loadStudy(storage)
-    : await createStudy({ space, objectives, constraints: [{ metric: 'luts', max: 24000 }], strategy: { name: strategy, options: strategy === 'nsga2' ? { populationSize: 6 } : strategy === 'random' ? { batchSize: 6 } : {} }, seed: 7, storage });
+    : await createStudy({ space, objectives, constraints: [{ metric: 'luts', max: 24000 }], strategy: { name: strategy, options: strategy === 'nsga2' ? { populationSize: 6 } : strategy === 'random' ? { batchSize: 6 } : { hiddenUnits: 8, embeddingSize: 4 } }, seed: 7, storage });
   const evaluator = new TwoStageEvaluator({ space, hardware: new Hardware(), training, trainConcurrency: 2, fidelity: plan(method) });
   evaluator.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
   return study.optimize({ evaluator, termination: { trials: 24 }, concurrency: 2, signal });
@@ -89,6 +91,16 @@ describe('multi-fidelity evaluation', () => {
     expect(issues({ fidelity: { method: 'bogus' } })).toMatch(/unknown fidelity method "bogus"/);
     expect(issues({ problem: 'zdt1', fidelity: { method: 'asha' } })).toMatch(/joint search only/);
     expect(issues({ fidelity: { method: 'sha', resource: 'epochs', minBudget: 1 / 3 }, training: { epochs: 9 } })).toBe('');
+  });
+
+  it('scales a rung\'s training request: a share of the images, or of the epochs', () => {
+    const base = { space: space.toJSON(), dataset: 'mnist' as const, epochs: 9, trainSubset: 9000 };
+    expect(scaleTrainRequest(base, 1 / 9, 'images')).toMatchObject({ trainSubset: 1000, epochs: 9 });
+    expect(scaleTrainRequest(base, 1 / 3, 'epochs')).toMatchObject({ trainSubset: 9000, epochs: 3 });
+    expect(scaleTrainRequest(base, 1, 'images')).toBe(base);
+    // Every training image when no subset is set: MNIST's 60,000 less the validation images carved from them.
+    const all = scaleTrainRequest({ ...base, trainSubset: undefined }, 1 / 2, 'images').trainSubset!;
+    expect(all).toBe(Math.round((60000 - defaultValSize(60000)) / 2));
   });
 
   it.each(['sha', 'hyperband', 'asha'] as const)('%s: the best of each rung go on, the others end pruned with their rung; every rung journaled', async (method) => {

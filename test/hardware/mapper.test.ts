@@ -272,4 +272,31 @@ describe('DP mapper = brute force (property, fast-check)', () => {
       { numRuns: 200, seed: 18 },
     );
   });
+
+  it('the same packed stages mapped again, interleaved with others and as a prefix, answer as fresh copies', () => {
+    // The mapper keeps a loaded table when it is handed the same packed arrays again: that must never leak
+    // one call's stages into another's answer.
+    fc.assert(
+      fc.property(stagesArb, stagesArb, (a, b) => {
+        const pa = packed(a), pb = packed(b);
+        const answers = (stages: readonly MapperStage[]) => {
+          const r = mapFrontier(stages, NO_LIMITS);
+          return { points: r.points, choices: r.points.map((p) => r.choice(p)) };
+        };
+        const calls: MapperStage[][] = [pa, pa, pb, pa, pa.slice(0, Math.max(1, pa.length - 1)), pa, [...pb].reverse(), pb];
+        // All packed calls back to back first, then each list again as option objects (always loaded afresh).
+        const got = calls.map(answers);
+        calls.forEach((stages, i) => expect(got[i]).toEqual(answers(stages.map((st) => ({ name: st.name, options: unpack(st) })))));
+      }),
+      { numRuns: 100, seed: 19 },
+    );
+  });
 });
+
+/** The options of a packed stage as objects. */
+function unpack(s: MapperStage): StageCost[] {
+  const p = s.packed!;
+  return Array.from({ length: p.count }, (_, k) => ({
+    cycles: p.values[k * p.stride], luts: p.values[k * p.stride + 1], dsps: p.values[k * p.stride + 2], bram: p.values[k * p.stride + 3],
+  }));
+}

@@ -61,7 +61,11 @@ describe('a zoo in a search', () => {
 
     // Seeds: the zoo's networks as genomes of the searched space, in zoo order.
     const hot = presetSpace('hotnas-mnist');
-    const seeds = zooSeedGenomes(zoo, hot, 1);
+    const seeds = await zooSeedGenomes(zoo, hot, 1);
+    // With a hardware check, the first draw whose accelerator meets it (here: hw.Wp = 2) is kept.
+    const picky = await zooSeedGenomes(zoo, hot, 1, async (gs) => gs.map((g) => ({ feasible: g['hw.Wp'] === 2, violations: { x: g['hw.Wp'] === 2 ? 0 : 1 } })));
+    expect(picky.map((g) => g['hw.Wp'])).toEqual([2, 2]);
+    expect(picky.map((g) => g['L1.filters'])).toEqual(seeds.map((g) => g['L1.filters']));
     expect(seeds).toHaveLength(2);
     seeds.forEach((g) => expect(hot.validate(g)).toEqual([]));
     expect(nearestZooModel(zoo, hot, seeds[1])).toMatchObject({ id: 'medium', distance: 0 });

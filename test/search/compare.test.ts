@@ -38,6 +38,8 @@ describe('separate-search baselines', () => {
       strategies: ['random'],
       strategyOptions: { random: { batchSize: 2 } },
       trained: 2,
+      // quant-only's default (the median-size architecture) fits no format under this spec: it would train nothing.
+      fixedArchitecture: 'mid',
       training: { trainSubset: 300, valSubset: 200, epochs: 1 },
       workers: 2,
       out,

@@ -11,7 +11,7 @@ import { JOINT_SPACES } from '../../lib/config.js';
 import { ProgressReporter } from '../../lib/cli/progress.js';
 import { planRetrain } from '../../lib/cli/train.js';
 import { architectureMacs, defaultFixedArchitecture, fixedArchitectureOf, floatTwin, medianArchitecture, widestQuantization } from '../../lib/search/baselines.js';
-import { parseCompareConfig, runCompare } from '../../lib/search/compare.js';
+import { compareConfigIssues, parseCompareConfig, runCompare } from '../../lib/search/compare.js';
 import { readRunConfig } from '../../lib/search/run-joint.js';
 import { presetSpace } from '../../lib/space/index.js';
 import { restrictSpace } from '../../lib/space/restrict.js';
@@ -88,6 +88,13 @@ describe('quant-only\'s fixed architecture', () => {
     expect(parseCompareConfig({}).fixedArchitecture).toBe('median');
     expect(parseCompareConfig({ fixedArchitecture: { depth: 2 } }).fixedArchitecture).toEqual({ depth: 2 });
     expect(() => parseCompareConfig({ fixedArchitecture: 'largest' })).toThrow(/fixedArchitecture/);
+  });
+
+  it('the pre-flight names a bad fixed architecture by its path', async () => {
+    const c = parseCompareConfig({ dataset: 'fashion-mnist', space: 'lu2019-fmnist', methods: ['quant-only'], fixedArchitecture: { depth: 9 } });
+    expect(await compareConfigIssues(c)).toContainEqual({ path: 'fixedArchitecture.depth', message: 'must be in [1, 4], got 9' });
+    const ok = parseCompareConfig({ dataset: 'fashion-mnist', space: 'lu2019-fmnist', methods: ['quant-only'], fixedArchitecture: { depth: 3 } });
+    expect((await compareConfigIssues(ok)).filter((i) => i.path.startsWith('fixedArchitecture'))).toEqual([]);
   });
 
   it('a bad fixed architecture fails the comparison before anything trains', async () => {

@@ -30,7 +30,7 @@ describe('bo gp mixture kernel', () => {
   const effects = Array.from({ length: G }, () => Array.from({ length: 5 }, () => rng.normal()));
   const f = (x: Float64Array): number => x.reduce((s, v, g) => s + effects[g][v], 0);
   const draw = (n: number): Float64Array[] => Array.from({ length: n }, () => Float64Array.from({ length: G }, () => rng.int(0, 4)));
-  const train = draw(60);
+  const train = draw(25);
   const test = draw(300);
   const kinds = Array.from({ length: G }, () => 'categorical' as const);
 

@@ -15,6 +15,7 @@ import { QuantizedCnn } from '../../lib/train/build-model.js';
 import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpoint } from '../../lib/train/checkpoint.js';
 import { RETRAIN_FILES, readRetrainRecord, retrain, type RetrainRecord } from '../../lib/train/retrain.js';
 import type { TrainRequest } from '../../lib/train/request.js';
+import { adam as fusedAdam } from '../../lib/train/kernels/adam.js';
 import { genomeOf, quantSpace } from '../onnx/helpers.js';
 
 const B8 = { wInt: 2, wFrac: 4, aInt: 2, aFrac: 4 };
@@ -90,6 +91,11 @@ describe('retrain', () => {
     const fewer = await retrain({ dir, request: { ...request, epochs: 2 }, config }).catch((e: unknown) => e);
     expect((fewer as HwnasError).code).toBe('INPUT_RESUME_CONFLICT');
     expect((fewer as Error).message).toMatch(/already holds 3 trained epochs/);
+    // The same retraining again: already done, nothing changes.
+    const before = fs.readFileSync(path.join(dir, RETRAIN_FILES.record), 'utf8');
+    const same = await retrain({ dir, request, config });
+    expect(same).toEqual(whole);
+    expect(fs.readFileSync(path.join(dir, RETRAIN_FILES.record), 'utf8')).toBe(before);
     const resumed: number[][] = [];
     const more = await retrain({ dir, request: { ...request, epochs: 4 }, config, onResume: (d, o) => resumed.push([d, o]) });
     expect(resumed).toEqual([[3, 4]]);
@@ -115,9 +121,12 @@ describe('retrain', () => {
     expect(() => loadCheckpoint(file)).toThrow(/no HWCK header/);
   });
 
-  it("restores Adam's step count, moments and running β products bit for bit", async () => {
+  it.each([
+    ['tfjs', (lr: number) => tf.train.adam(lr)],
+    ['fused (train.ts)', (lr: number) => fusedAdam(lr)],
+  ] as const)("restores Adam's step count, moments and running β products bit for bit (%s)", async (_name, makeAdam) => {
     const model = QuantizedCnn.fromGenome(quantSpace, genome, { seed: 3, batchNorm: true });
-    const opt = tf.train.adam(0.01);
+    const opt = makeAdam(0.01);
     const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 1);
     const y = tf.oneHot(tf.tensor1d([1, 2, 3, 4], 'int32'), 10).toFloat();
     const step = (m: QuantizedCnn, o: tf.Optimizer) => tf.dispose(o.minimize(() => tf.losses.softmaxCrossEntropy(y, m.apply(x as tf.Tensor4D, true)) as tf.Scalar, true));
@@ -129,7 +138,7 @@ describe('retrain', () => {
     const file = path.join(root, 'adam.hwck');
     saveCheckpoint(file, { epoch: 0, losses: [], orderSeed: 's', meta: {}, state });
     const copy = QuantizedCnn.fromGenome(quantSpace, genome, { seed: 99, batchNorm: true });
-    const opt2 = tf.train.adam(0.01);
+    const opt2 = makeAdam(0.01);
     await restoreTrainingState(copy, opt2, loadCheckpoint(file)!.state);
     // One more step on both: identical results only if every piece of state came back.
     step(model, opt);

@@ -1,5 +1,6 @@
 /**
- * Adam with the whole update of a variable in one pass over the wasm heap, in place.
+ * Adam with the whole update of a variable in one pass over the wasm heap (moments in place, one new tensor for
+ * the weights).
  *
  * tfjs's AdamOptimizer runs about a dozen elementwise kernels per variable and step (each a dispatch through
  * the engine, a new tensor and a heap allocation); for small networks that dispatch, not arithmetic, is the
@@ -12,7 +13,8 @@
  *
  * Every operation is rounded to float32 (Math.fround), and float32 +, ·, / and √ computed in double then
  * rounded are correctly rounded, so the result equals tfjs-wasm's bit for bit (test/train/adam.test.ts).
- * A variable whose data another tensor also references is updated the tfjs way (in place would change both).
+ * A moment or weight whose data another tensor also references is updated the tfjs way (in place would change
+ * both).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor, NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types.js';
@@ -63,21 +65,27 @@ export class FusedAdam extends tf.AdamOptimizer {
       if (g == null) return;
       const m = self.accumulatedFirstMoment[i].variable;
       const v = self.accumulatedSecondMoment[i].variable;
-      const owned = [value, m, v].every((t) => backend.refCount(t.dataId) === 1) && g.dtype === 'float32';
+      const owned = [m, v].every((t) => backend.refCount(t.dataId) === 1) && value.dtype === 'float32' && g.dtype === 'float32';
       if (!owned) {
         fallback.push({ name, tensor: g });
         return;
       }
+      // The new weights go to a new tensor: tfjs-wasm caches XNNPACK operators (packed filters) by tensor id,
+      // so weights changed in place would not be seen by the next convolution. The moments are never packed.
+      const next = backend.makeOutput(value.shape.slice(), 'float32');
       // Views taken after every allocation above (a heap growth would detach earlier ones).
-      const w = heapF32(backend, value), mm = heapF32(backend, m), vv = heapF32(backend, v), gg = heapF32(backend, g);
+      const w = heapF32(backend, value), out = heapF32(backend, next), mm = heapF32(backend, m), vv = heapF32(backend, v), gg = heapF32(backend, g);
       for (let k = 0; k < w.length; k++) {
         const gk = gg[k];
         const mk = f(f(mm[k] * b1) + f(gk * c1));
         const vk = f(f(vv[k] * b2) + f(f(gk * gk) * c2));
         mm[k] = mk;
         vv[k] = vk;
-        w[k] = f(f(f(f(mk / d1) / f(f(Math.sqrt(f(vk / d2))) + eps)) * negLr) + w[k]);
+        out[k] = f(f(f(f(mk / d1) / f(f(Math.sqrt(f(vk / d2))) + eps)) * negLr) + w[k]);
       }
+      const t = tf.engine().makeTensorFromTensorInfo(next);
+      value.assign(t);
+      t.dispose();
     });
     if (fallback.length > 0) this.fallbackUpdate(self, fallback, list.map((l) => l.name));
     for (const [acc, beta, now] of [[self.accBeta1, self.beta1, acc1], [self.accBeta2, self.beta2, acc2]] as const) {
