@@ -99,7 +99,7 @@ export { runJointSearch, JOINT_OBJECTIVES } from './search/run-joint.js';
 export { runProblemSearch, problemOfConfig, type ProblemSearchOptions } from './search/run-problem.js';
 export { runStudy, openStudy, type RunStudyOptions } from './search/run-study.js';
 export { SILENT, type ProgressSink, type ProgressSinkFactory, type ProgressUpdate } from './search/progress.js';
-export { runMethod, METHODS, type Method, type MethodResult } from './search/baselines.js';
+export { runMethod, METHODS, fixedArchitectureOf, medianArchitecture, FIXED_ARCHITECTURE_RULES, type FixedArchitectureChoice, type Method, type MethodResult } from './search/baselines.js';
 export { runCompare, compareConfigSchema, parseCompareConfig, type CompareConfig } from './search/compare.js';
 /** NASAIC: two networks and a heterogeneous ASIC searched together under latency/energy/area specs, and the successive baseline. */
 export { runNasaicSearch, NASAIC_OBJECTIVES, type NasaicRunOptions, type NasaicRunResult } from './search/nasaic/run.js';

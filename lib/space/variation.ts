@@ -69,8 +69,10 @@ export function mutateGenome(space: GeneSet, genome: Genome, rng: Rng, options: 
       }
     }
   }
-  if (!changed && (options.ensureChange ?? true) && active.length > 0) {
-    const g = rng.pick(active);
+  // Pinned genes (one value: restricted spaces, a preset's fixed pooling) cannot change: pick among the others.
+  const changeable = active.filter((g) => !(g.kind === 'choice' ? g.choices.length === 1 : (g.kind === 'int' || g.kind === 'bits') && g.min === g.max));
+  if (!changed && (options.ensureChange ?? true) && changeable.length > 0) {
+    const g = rng.pick(changeable);
     out[g.name] = mutateGene(g, out[g.name], rng, options.realSigma);
     for (const dep of space.genes) {
       if (dep.when?.gene === g.name && !space.isActive(genome, dep) && space.isActive(out, dep)) {
