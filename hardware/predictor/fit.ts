@@ -23,10 +23,10 @@ export function solve(A: number[][], b: number[]): number[] | null {
 }
 
 /**
- * Least squares x minimising Σ wᵢ (Xᵢ·x − yᵢ)², with a tiny ridge (1e-9 × trace) so collinear features
- * (a constant column among constant data) still solve. Null when nothing can be fitted.
+ * Least squares x minimising Σ wᵢ (Xᵢ·x − yᵢ)² + ridge × (trace / p) × |x|², by default with a tiny ridge (1e-9) so
+ * collinear features (a constant column among constant data) still solve. Null when nothing can be fitted.
  */
-export function leastSquares(X: readonly (readonly number[])[], y: readonly number[], w?: readonly number[]): number[] | null {
+export function leastSquares(X: readonly (readonly number[])[], y: readonly number[], w?: readonly number[], ridge = 1e-9): number[] | null {
   if (X.length === 0) return null;
   const p = X[0].length;
   const A = Array.from({ length: p }, () => new Array<number>(p).fill(0));
@@ -40,7 +40,7 @@ export function leastSquares(X: readonly (readonly number[])[], y: readonly numb
   });
   let trace = 0;
   for (let r = 0; r < p; r++) trace += A[r][r];
-  for (let r = 0; r < p; r++) A[r][r] += 1e-9 * (trace / p || 1);
+  for (let r = 0; r < p; r++) A[r][r] += ridge * (trace / p || 1);
   return solve(A, b);
 }
 

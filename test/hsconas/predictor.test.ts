@@ -7,7 +7,7 @@ import { fromArchitecture } from '../../hardware/network.js';
 import { kendallTau, leastSquares, predictionAccuracy } from '../../hardware/predictor/fit.js';
 import { latencyPredictorOf } from '../../hardware/predictor/index.js';
 import { networkOps } from '../../hardware/predictor/ops.js';
-import { chooseCorrection, loadPredictor, MeasuredLatencyPredictor, parsePredictorFile, type NetworkSums } from '../../hardware/predictor/predictor.js';
+import { applyCorrection, chooseCorrection, fitCorrection, loadPredictor, MeasuredLatencyPredictor, parsePredictorFile, type NetworkSums } from '../../hardware/predictor/predictor.js';
 import { installSyntheticPredictor, opCost, syntheticPredictor } from './fixture.js';
 import { latencyOracle } from '../../lib/space/latency-oracle.js';
 import os from 'node:os';
@@ -68,6 +68,22 @@ describe('the kernel correction (per-group costs learnt on whole networks)', () 
     expect(c.candidates.kernel.looRmsePct).toBeLessThan(c.candidates['per-group'].looRmsePct / 2);
     expect(c.candidates.affine.looRmsePct).toBeGreaterThan(5);
     expect(c.candidates.kernel.looWithin10).toBeGreaterThan(0.95);
+  });
+});
+
+describe('the kernel correction on a group the calibration never saw', () => {
+  it('keeps that group\'s measured lookups (a departure from the sum, not a coefficient of 0)', () => {
+    const rng = Rng.fromSeed(3);
+    const zero = [0, 0, 0, 0, 0];
+    const net = (lut: number, n: number, q16Dense = 0): NetworkSums => ({
+      lookupMs: lut + q16Dense, ops: n + (q16Dense ? 1 : 0), mmacs: 0, elems: 0,
+      kernels: { 'conv:q8': [n, lut, lut * 3, lut * 7 + n, 0.5 * n], ...(q16Dense ? { 'dense:q16': [1, q16Dense, 0.2, 2, 19] } : {}), maxpool: zero },
+    });
+    const sums = Array.from({ length: 60 }, () => net(rng.uniform(0.02, 0.2), rng.int(1, 4)));
+    const y = sums.map((s) => 0.8 * s.kernels!['conv:q8'][1] + 0.005 * s.kernels!['conv:q8'][0] + 0.01);
+    const coef = fitCorrection('kernel', sums, y)!;
+    const probe = net(0.1, 2, 0.12);
+    expect(applyCorrection('kernel', coef, probe)).toBeCloseTo(0.8 * 0.1 + 0.005 * 2 + 0.01 + 0.12, 6);
   });
 });
 

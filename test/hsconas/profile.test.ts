@@ -40,6 +40,29 @@ describe('hwnas profile (real onnxruntime-node, tiny settings)', () => {
   }, 120_000);
 });
 
+describe('measured finalists (the winner must meet the target measured)', () => {
+  it('times the most accurate feasible trials and picks the most accurate that meets the target; none when none does', async () => {
+    const { finalistsOf, measureFinalists } = await import('../../lib/profile/finalists.js');
+    const { syntheticPredictor } = await import('./fixture.js');
+    const space = presetSpace('lu2019-mnist');
+    const rng = Rng.fromSeed(8);
+    const trial = (number: number, accuracy: number, feasible = true) => ({
+      number, key: `t${number}`, genome: space.sample(rng), status: 'complete' as const,
+      metrics: { accuracy, latencyMs: 0.05, throughput: 20_000 }, violations: { latencyMs: feasible ? -0.1 : 0.2 },
+    });
+    const trials = [trial(0, 0.5), trial(1, 0.9, false), trial(2, 0.8), trial(3, 0.7)];
+    const finalists = finalistsOf(trials as never, 2);
+    expect(finalists.map((t) => t.number)).toEqual([2, 3]);
+    const p = new MeasuredLatencyPredictor(syntheticPredictor());
+    const loose = (await measureFinalists(p, space, new Map([['a', finalists]]), 1000, { repeats: 5 })).get('a')!;
+    expect(loose.finalists.map((f) => f.trial)).toEqual([2, 3]);
+    expect(loose.finalists.every((f) => f.meets && f.rawMs > 0)).toBe(true);
+    expect(loose.winner?.trial).toBe(2);
+    const tight = (await measureFinalists(p, space, new Map([['a', finalists]]), 1e-6, { repeats: 5 })).get('a')!;
+    expect(tight.winner).toBeNull();
+  }, 60_000);
+});
+
 describe('hwnas profile command line', () => {
   it('refuses bad flags with one error naming each flag (exit 2), before any measurement', async () => {
     const { main } = await import('../../lib/cli/main.js');
