@@ -7,7 +7,7 @@
  * - best-accuracy: best feasible (complete, full-budget) accuracy at equal trained images, higher is better;
  * - images-to-target / time-to-target: trained images and wall time each search needed to first reach the lower of
  *   the two best accuracies ("at equal best accuracy"), lower is better.
- * Scale: BENCH_TRIALS (20), BENCH_BATCH (REINFORCE's batch, 10), BENCH_SEEDS (1), BENCH_EPOCHS (2), BENCH_TRAIN_SUBSET (10000), BENCH_METHOD (sha),
+ * Scale: BENCH_TRIALS (20), BENCH_BATCH (REINFORCE's batch, 10), BENCH_SEEDS (1) or BENCH_SEED_LIST, BENCH_EPOCHS (2), BENCH_TRAIN_SUBSET (10000), BENCH_METHOD (sha),
  * BENCH_ETA (3), BENCH_MIN_BUDGET (1/9), BENCH_WORKERS (cores).
  */
 import fs from 'node:fs';
@@ -29,7 +29,8 @@ const env = (k: string, d: number): number => {
 const TRIALS = env('BENCH_TRIALS', 20);
 /** REINFORCE's batch (both searches): SHA's cohort. Its default of 5 leaves ~2 feasible children per batch, too few to halve. */
 const BATCH = env('BENCH_BATCH', 10);
-const SEEDS = Array.from({ length: env('BENCH_SEEDS', 1) }, (_, i) => i + 1);
+/** Seeds 1…BENCH_SEEDS, or the list in BENCH_SEED_LIST (e.g. 2,3). */
+const SEEDS = process.env.BENCH_SEED_LIST ? process.env.BENCH_SEED_LIST.split(',').map(Number) : Array.from({ length: env('BENCH_SEEDS', 1) }, (_, i) => i + 1);
 const EPOCHS = env('BENCH_EPOCHS', 2);
 const TRAIN_SUBSET = env('BENCH_TRAIN_SUBSET', 10_000);
 const METHOD = (process.env.BENCH_METHOD ?? 'sha') as 'sha' | 'hyperband' | 'asha';

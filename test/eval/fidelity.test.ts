@@ -8,7 +8,7 @@ import { Rng } from '../../lib/rng.js';
 import { presetSpace, type Genome } from '../../lib/space/index.js';
 import { TwoStageEvaluator, twoStageCounts, type HardwareOutcome, type HardwareStage, type TrainingOutcome, type TrainingStage } from '../../lib/eval/two-stage.js';
 import type { EvalRequest, RungRecord } from '../../lib/eval/evaluator.js';
-import { fidelityConfigSchema, rungBudgets } from '../../lib/eval/fidelity/options.js';
+import { bracketCount, fidelityConfigSchema, rungBudgets } from '../../lib/eval/fidelity/options.js';
 import { fidelityPlan, type FidelityPlan } from '../../lib/eval/fidelity/scheduler.js';
 import { MemoryStorage } from '../../lib/study/memory-storage.js';
 import { createStudy, loadStudy } from '../../lib/study/study.js';
@@ -77,6 +77,9 @@ describe('multi-fidelity evaluation', () => {
   it('validates the option with clear messages', () => {
     expect(rungBudgets({ eta: 3, minBudget: 1 / 9 })).toEqual([1 / 9, 1 / 3, 1]);
     expect(rungBudgets({ eta: 3, minBudget: 0.5 })).toEqual([0.5, 1]);
+    // A user's 0.111 means 1/9: three rungs and three Hyperband brackets, not a rung at 0.999 before the full one.
+    expect(rungBudgets({ eta: 3, minBudget: 0.111 }).map((b) => +b.toFixed(3))).toEqual([0.111, 0.333, 1]);
+    expect(bracketCount({ eta: 3, minBudget: 0.111 })).toBe(3);
     const issues = (raw: unknown): string => {
       try {
         parseSearchConfig(raw);

@@ -50,8 +50,9 @@ export type FidelityConfig = z.output<typeof fidelityConfigSchema>;
 export function rungBudgets(c: Pick<FidelityConfig, 'eta' | 'minBudget'>): number[] {
   const out: number[] = [];
   for (let b = c.minBudget; ; b *= c.eta) {
-    // A budget within rounding of 1 is the full one (1/9 · 3 · 3 is 0.9999999999999999).
-    if (b >= 1 - 1e-9) {
+    // A budget within 2 % of the full one is the full one: 1/9 · 3 · 3 is 0.9999999999999999, and a user's
+    // minBudget of 0.111 means 1/9 (not a rung at 0.999 and another at 1).
+    if (b >= 0.98) {
       out.push(1);
       return out;
     }
@@ -64,7 +65,8 @@ export function rungBudgets(c: Pick<FidelityConfig, 'eta' | 'minBudget'>): numbe
  * HyperbandPruner counts them (floor(log_η(max_resource / min_resource)) + 1).
  */
 export function bracketCount(c: Pick<FidelityConfig, 'eta' | 'minBudget'>): number {
-  return Math.floor(Math.log(1 / c.minBudget) / Math.log(c.eta) + 1e-9) + 1;
+  // A little tolerance, as in rungBudgets: minBudget 0.111 with η = 3 counts as 1/9 (three brackets).
+  return Math.floor(Math.log(1 / c.minBudget) / Math.log(c.eta) + 0.02) + 1;
 }
 
 /**
