@@ -9,6 +9,7 @@ import { STRATEGY_NAMES } from '../../strategies/registry.js';
 import { FlagReader } from './flags.js';
 import { ProgressReporter } from './progress.js';
 import { runNasaicFromCompare } from './nasaic.js';
+import { fidelityFlags } from './search.js';
 
 interface CompareFlags {
   config?: string;
@@ -27,6 +28,10 @@ interface CompareFlags {
   out?: string;
   quiet?: boolean;
   json?: boolean;
+  fidelity?: string;
+  eta?: string;
+  minBudget?: string;
+  fidelityResource?: string;
 }
 
 /** Comparison config paths and the flags that set them. */
@@ -43,6 +48,10 @@ const FLAG_OF: [RegExp, string][] = [
   [/^training\.epochs$/, '--epochs'],
   [/^workers$/, '--workers'],
   [/^out$/, '--out'],
+  [/^fidelity\.method$/, '--fidelity'],
+  [/^fidelity\.eta$/, '--eta'],
+  [/^fidelity\.minBudget$/, '--min-budget'],
+  [/^fidelity\.resource$/, '--fidelity-resource'],
 ];
 
 /** `--spec` keys: the flags' short names of the hardware spec's bounds (as --luts, --throughput, --latency-ms). */
@@ -97,6 +106,8 @@ function flagsToConfig(f: CompareFlags, r: FlagReader): Record<string, unknown> 
   if (f.epochs !== undefined) c.training = { epochs: r.int('epochs', f.epochs, 1) };
   if (f.workers !== undefined) c.workers = r.int('workers', f.workers, 1, 64);
   if (f.out !== undefined) c.out = f.out;
+  const fidelity = fidelityFlags(f, r);
+  if (fidelity) c.fidelity = fidelity;
   return c;
 }
 
@@ -146,6 +157,10 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'training epochs per trained child')
     .option('--workers <n>', 'training worker threads (default: cores)')
     .option('--out <dir>', 'output directory (default runs/compare)')
+    .option('--fidelity <method>', 'multi-fidelity training of every method\'s children: none (default), sha, hyperband, asha (as hwnas search)')
+    .option('--eta <n>', 'with --fidelity: reduction factor η (default 3)')
+    .option('--min-budget <fraction>', 'with --fidelity: the first rung\'s share of the full training, e.g. 1/9 (default)')
+    .option('--fidelity-resource <r>', 'with --fidelity: what a rung scales, images (default) or epochs')
     .option('--quiet', 'no progress display')
     .option('--json', 'one JSON line per event on stdout')
     .option('--nasaic', 'NASAIC (two tasks, heterogeneous ASIC) against the successive baseline; takes --config, --seeds, --trained, --epochs, --workers, --out (hwnas nasaic --help)')

@@ -162,7 +162,7 @@ function flagsToConfig(f: SearchFlags, r: FlagReader): Record<string, unknown> {
  * --fidelity, --eta, --min-budget (a fraction such as 0.111 or 1/9) and --fidelity-resource → the `fidelity` block;
  * the values are checked by the configuration's schema, so a bad one is reported with its flag.
  */
-function fidelityFlags(f: SearchFlags, r: FlagReader): Record<string, unknown> | undefined {
+export function fidelityFlags(f: Pick<SearchFlags, 'fidelity' | 'eta' | 'minBudget' | 'fidelityResource'>, r: FlagReader): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   if (f.fidelity !== undefined) out.method = f.fidelity;
   const num = (flag: string, raw: string): number | undefined => {

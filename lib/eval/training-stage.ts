@@ -10,6 +10,9 @@ import { saveTrainedModel, trialModelDir } from '../train/model-store.js';
 import { failureReason, type TrainOutcome } from '../train/task.js';
 import { TRAINING_DEFAULTS } from '../train/defaults.js';
 import type { TrainRequest } from '../train/request.js';
+import { TRAINING_METRICS } from './training-metrics.js';
+
+export { TRAINING_METRICS };
 import { datasetInfo, defaultValSize } from '../train/datasets/registry.js';
 
 /** What a rung's budget fraction scales in a training request (lib/eval/fidelity). */
@@ -44,8 +47,6 @@ export async function trainInPool(executor: TaskExecutor, request: TrainRequest,
   }
 }
 
-/** The metrics a trained child reports (testAccuracy only when the test split is scored); the rest of a trial's are the hardware report's. */
-export const TRAINING_METRICS = ['accuracy', 'trainLoss', 'parameters', 'trainImagesPerS', 'testAccuracy'] as const;
 
 /** Stage 2 in a worker pool: one training per worker at a time; the trained weights are saved in the run. */
 export class PoolTrainingStage implements TrainingStage {

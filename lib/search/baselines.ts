@@ -25,6 +25,8 @@ import type { SearchSpace } from '../space/search-space.js';
 import type { HypervolumeSpec } from '../study/summary.js';
 import { isFeasible, wasTrained, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts, type HardwareStage } from '../eval/two-stage.js';
+import type { FidelityConfig } from '../eval/fidelity/options.js';
+import { fidelityPlan, rungObjective, type FidelityPlan } from '../eval/fidelity/scheduler.js';
 import type { JointStages } from './joint-stages.js';
 import { runStudy } from './run-study.js';
 
@@ -70,6 +72,8 @@ export interface MethodContext {
   readonly trained: number;
   /** Fixed architecture of `quant-only`: a rule or the arch genes themselves; default `median` ({@link fixedArchitectureOf}). */
   readonly fixedArchitecture?: FixedArchitectureChoice;
+  /** Multi-fidelity training of the children (every phase that trains); absent = none. */
+  readonly fidelity?: FidelityConfig;
   /** Directory of this method run (its studies go in subdirectories). */
   readonly dir: string;
   /**
@@ -188,6 +192,12 @@ export function widestQuantization(space: SearchSpace): Record<string, GeneValue
   return out;
 }
 
+/** The fidelity plan of a phase: ranked by its first objective training measures (none: trained at full budget). */
+function phaseFidelity(c: FidelityConfig | undefined, objectives: readonly Objective[]): FidelityPlan | null {
+  const ranking = rungObjective(objectives);
+  return c && ranking ? fidelityPlan(c, ranking) : null;
+}
+
 /** One phase of a method: a study of its own in `<dir>/<sub>` on the shared run skeleton. */
 async function runPhase(
   ctx: MethodContext,
@@ -210,7 +220,7 @@ async function runPhase(
       // Fast exploration of hardware genes (REINFORCE) checks designs with the same stage 1, without training.
       ...(prune ? { precheck: async (gs: readonly Genome[]) => (await hardware.evaluate(gs, ctx.signal)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })) } : {}),
     },
-    evaluator: () => new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune }),
+    evaluator: () => new TwoStageEvaluator({ space, hardware, training: ctx.stages.trainingIn(dir, space), trainConcurrency: ctx.stages.trainConcurrency, pruneInfeasible: prune, fidelity: phaseFidelity(ctx.fidelity, objectives) }),
     // The trial cap stops a search whose children are all infeasible (nothing trained) from running forever.
     termination: { trained, trials: trained * 50 },
     concurrency: ctx.stages.trainConcurrency,

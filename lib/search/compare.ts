@@ -11,6 +11,7 @@ import { hardwareConfigSchema, JOINT_DATASETS, JOINT_SPACES, searchConfigSchema,
 import { STRATEGY_NAMES, parseStrategyOptions } from '../../strategies/registry.js';
 import { ConfigError, HwnasError, type Issue } from '../errors.js';
 import { parseOrThrow } from '../validate.js';
+import { fidelityConfigSchema } from '../eval/fidelity/options.js';
 import { FIXED_ARCHITECTURE_RULES, METHODS, fixedArchitectureOf, runMethod, type MethodResult } from './baselines.js';
 import { createJointStages, createTrainingPool } from './joint-stages.js';
 import { defaultJointObjectives, jointConstraints, jointHypervolumeSpec, jointSpace } from './run-joint.js';
@@ -47,6 +48,8 @@ export const compareConfigSchema = z
      * without knowing the spec), `mid` (deepest, middle width, 3×3), or its architecture genes.
      */
     fixedArchitecture: z.union([z.enum(FIXED_ARCHITECTURE_RULES), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))]).default('median'),
+    /** Multi-fidelity training of every method's children (lib/eval/fidelity); absent = none. */
+    fidelity: fidelityConfigSchema.optional(),
     /** Trained children per method run (the fair budget). */
     trained: z.number().int().min(2).default(12),
     training: trainingConfigSchema.default(trainingConfigSchema.parse({})),
@@ -159,6 +162,7 @@ function searchConfigFor(c: CompareConfig, spec: CompareConfig['specs'][number],
     space: c.space,
     hardware: { ...c.hardware, ...Object.fromEntries(Object.entries(spec).filter(([k]) => k !== 'name')) },
     training: c.training,
+    ...(c.fidelity ? { fidelity: c.fidelity } : {}),
     strategy: { name: strategy, options: c.strategyOptions[strategy] ?? {} },
     seed,
     workers: c.workers,
@@ -208,6 +212,7 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
               seed,
               trained: c.trained,
               fixedArchitecture,
+              fidelity: sc.fidelity,
               dir,
               // What a joint run records, so `hwnas train --run <phase dir>` retrains a design found here.
               meta: { dataset: sc.dataset, config: sc },

@@ -14,6 +14,7 @@ import type { Objective } from '../trial/index.js';
 import { HARDWARE_MODELS, HARDWARE_MODEL_NAMES, parseHardwareSpec, type HardwareModelName } from '../../hardware/model.js';
 import { ModelHardwareStage } from '../eval/hardware-stage.js';
 import { TRAINING_METRICS } from '../eval/training-stage.js';
+import { rungObjective } from '../eval/fidelity/scheduler.js';
 import { isCustomDataset } from '../train/datasets/custom.js';
 import { DATASET_INFO, datasetInfo, datasetLabel, datasetStatus, defaultValSize } from '../train/datasets/registry.js';
 import { jointHardwareSpec } from './joint-stages.js';
@@ -117,6 +118,11 @@ export async function jointConfigIssues(c: SearchConfig, objectives: readonly Ob
         });
       });
     }
+  }
+
+  // Successive halving ranks a rung by what training measures; objectives of hardware alone give it nothing to rank.
+  if (c.fidelity && c.fidelity.method !== 'none' && !rungObjective(objectives)) {
+    issues.push({ path: 'fidelity.method', message: `ranks children by an objective training measures (${TRAINING_METRICS.join(', ')}), and the objectives (${objectives.map((o) => o.metric).join(', ')}) have none; add one or leave out --fidelity` });
   }
 
   // Subsets larger than the splits would be cut without a word.

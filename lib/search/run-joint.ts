@@ -15,7 +15,7 @@ import { RUN_FILES, readJournalFile, studyRecordOf } from '../study/journal.js';
 import type { HypervolumeSpec, StudySummary } from '../study/summary.js';
 import { describeConstraint, describeViolations, isFeasible, totalViolation, type Constraint, type FinishedTrial, type Objective } from '../trial/index.js';
 import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
-import { fidelityPlan } from '../eval/fidelity/scheduler.js';
+import { fidelityPlan, rungObjective } from '../eval/fidelity/scheduler.js';
 import type { SearchConfig } from '../config.js';
 import { hardwareModel, parseHardwareSpec, specConstraints } from '../../hardware/model.js';
 import { createJointStages, jointHardwareSpec, type JointStages } from './joint-stages.js';
@@ -157,7 +157,8 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
         precheck: async (genomes) => (await stages.hardware.evaluate(genomes)).map((r) => ({ feasible: r.feasible, violations: r.violations, metrics: r.metrics })),
       },
       evaluator: (study) => {
-        const fidelity = c.fidelity ? fidelityPlan(c.fidelity, objectives[0]) : null;
+        const ranking = rungObjective(objectives);
+        const fidelity = c.fidelity && ranking ? fidelityPlan(c.fidelity, ranking) : null;
         const evaluator = new TwoStageEvaluator({ space, hardware: stages.hardware, training: stages.training, trainConcurrency: stages.trainConcurrency, fidelity });
         evaluator.prime(study.finishedTrials().map((t) => ({ key: t.key, result: t })));
         for (const t of study.finishedTrials()) if (isFeasible(t, study.objectives)) best = Math.max(best, t.metrics.accuracy ?? -Infinity);

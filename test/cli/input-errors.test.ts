@@ -199,6 +199,15 @@ describe('point 15: hwnas compare has --print-default, flags, a README example a
       ['--spec', '--strategies', '--methods', '--seeds', '--trained'],
     );
     await expectBadInput(['compare', '--config', 'c.json', '--out', 'cmp'], ['training.valSubset'], write('c.json', '{"training":{"valSubset":1e8}}'));
+    await expectBadInput(['compare', '--fidelity', 'sha', '--eta', '1', '--out', 'cmp'], ['--eta']);
+    await expectBadInput(['compare', '--min-budget', '1/9', '--out', 'cmp'], ['--min-budget']);
+  });
+
+  it('--fidelity reaches every method run (the same option as hwnas search)', async () => {
+    const { resolveCompareConfig } = await import('../../lib/cli/compare.js');
+    const c = await resolveCompareConfig({ fidelity: 'sha', eta: '3', minBudget: '1/9' });
+    expect(c.fidelity).toMatchObject({ method: 'sha', eta: 3 });
+    expect(c.fidelity!.minBudget).toBeCloseTo(1 / 9);
   });
 
   it('flags override the file', async () => {

@@ -9,7 +9,9 @@ import { presetSpace, type Genome } from '../../lib/space/index.js';
 import { TwoStageEvaluator, twoStageCounts, type HardwareOutcome, type HardwareStage, type TrainingOutcome, type TrainingStage } from '../../lib/eval/two-stage.js';
 import type { EvalRequest, RungRecord } from '../../lib/eval/evaluator.js';
 import { bracketCount, fidelityConfigSchema, rungBudgets } from '../../lib/eval/fidelity/options.js';
-import { fidelityPlan, type FidelityPlan } from '../../lib/eval/fidelity/scheduler.js';
+import { fidelityPlan, rungObjective, type FidelityPlan } from '../../lib/eval/fidelity/scheduler.js';
+import { jointConfigIssues } from '../../lib/search/joint-check.js';
+import { jointSpace } from '../../lib/search/run-joint.js';
 import { MemoryStorage } from '../../lib/study/memory-storage.js';
 import { createStudy, loadStudy } from '../../lib/study/study.js';
 import type { StudyEvent } from '../../lib/study/events.js';
@@ -94,6 +96,16 @@ describe('multi-fidelity evaluation', () => {
     expect(issues({ fidelity: { method: 'bogus' } })).toMatch(/unknown fidelity method "bogus"/);
     expect(issues({ problem: 'zdt1', fidelity: { method: 'asha' } })).toMatch(/joint search only/);
     expect(issues({ fidelity: { method: 'sha', resource: 'epochs', minBudget: 1 / 3 }, training: { epochs: 9 } })).toBe('');
+  });
+
+  it('ranks rungs by the first objective training measures, and refuses objectives with none before anything runs', async () => {
+    expect(rungObjective([{ metric: 'luts', direction: 'minimize' }, { metric: 'accuracy', direction: 'maximize' }])?.metric).toBe('accuracy');
+    expect(rungObjective([{ metric: 'luts', direction: 'minimize' }, { metric: 'throughput', direction: 'maximize' }])).toBeNull();
+    const c = parseSearchConfig({ fidelity: { method: 'sha' }, objectives: [{ metric: 'luts', direction: 'minimize' }, { metric: 'throughput', direction: 'maximize' }] });
+    const issues = await jointConfigIssues(c, c.objectives!, jointSpace);
+    expect(issues.map((i) => `${i.path}: ${i.message}`).join('\n')).toMatch(/fidelity\.method: ranks children by an objective training measures/);
+    const ok = parseSearchConfig({ fidelity: { method: 'sha' } });
+    expect((await jointConfigIssues(ok, [{ metric: 'luts', direction: 'minimize' }, { metric: 'accuracy', direction: 'maximize' }], jointSpace)).filter((i) => i.path.startsWith('fidelity'))).toEqual([]);
   });
 
   it('scales a rung\'s training request: a share of the images, or of the epochs', () => {

@@ -27,6 +27,7 @@
  */
 import { totalViolation, type Objective, type TrialResult } from '../../trial/index.js';
 import type { EvalRequest, RungRecord } from '../evaluator.js';
+import { TRAINING_METRICS } from '../training-metrics.js';
 import { bracketCount, rungBudgets, type FidelityConfig, type FidelityMethod } from './options.js';
 
 /** A fidelity configuration made concrete for one study. */
@@ -39,6 +40,14 @@ export interface FidelityPlan {
   readonly brackets: number;
   /** The objective that ranks a rung (the study's first). */
   readonly objective: Objective;
+}
+
+/**
+ * The objective that ranks a rung: the first one training measures (accuracy, loss, …). A hardware metric
+ * would rank children by what no training budget changes, so with none of these there is nothing to halve on.
+ */
+export function rungObjective(objectives: readonly Objective[]): Objective | null {
+  return objectives.find((o) => (TRAINING_METRICS as readonly string[]).includes(o.metric)) ?? null;
 }
 
 /** The plan of a configuration, or null for `none`. */
