@@ -15,7 +15,8 @@
  * fraction agreeing within ±10 %) and the model error (predicted vs measured).
  * Environment: BENCH_TRAINED (24), BENCH_SEEDS (3), BENCH_TRAIN_SUBSET (3000), BENCH_LATENCY_MS (default: the 30th
  * percentile of predicted latencies of random lu2019-mnist designs, so most of the space misses it),
- * BENCH_VALIDATE (100), BENCH_FINALISTS (8), HWNAS_PREDICTOR_ORT_CPU (the predictor; profiled first with the
+ * BENCH_VALIDATE (100), BENCH_FINALISTS (8), BENCH_KERNEL_CALIBRATION (300: networks traced by onnxruntime's profiler for
+ * the trace-kernel predictors compared with v2 on the same held-out networks; 0 skips), HWNAS_PREDICTOR_ORT_CPU (the predictor; profiled first with the
  * defaults when missing or of an older version). At the defaults on a quiet 2-core machine: profile ~1.5 min,
  * validation ~0.5 min, search ~8 min (216 trained children of 3,000 images, 1 epoch).
  */
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { runProfile, DEFAULT_PROFILE, validatePredictor } from '../lib/profile/profile.js';
 import { finalistsOf, measureFinalists } from '../lib/profile/finalists.js';
+import { compareKernelPredictor } from '../lib/profile/kernel-compare.js';
 import { HwnasError } from '../lib/errors.js';
 import { finishedOf, readJournalFile, replayTrials } from '../lib/study/journal.js';
 import type { FinishedTrial } from '../lib/trial/index.js';
@@ -89,7 +91,26 @@ async function main(): Promise<void> {
   line({ case: 'predictor/ort-cpu', metric: 'kendall_tau', value: v.rawAccuracy.kendallTau, anchor: null, anchor_value: null, ratio: null, higher_is_better: true, normalised_value: v.accuracy.kendallTau, ...common });
   line({ case: 'predictor/ort-cpu', metric: 'rmse_pct', value: v.rawAccuracy.rmsePct, anchor: null, anchor_value: null, ratio: null, higher_is_better: false, normalised_value: v.accuracy.rmsePct, ...common });
 
-  // 2. The latency-constrained search.
+  // 1b. The trace-kernel predictors (onnxruntime's profiler, lib/profile/kernel-compare.ts) against v2 on the same
+  // fresh calibration and held-out networks. BENCH_KERNEL_CALIBRATION=0 skips it.
+  const KCAL = env('BENCH_KERNEL_CALIBRATION', 300);
+  if (KCAL > 0) {
+    log(`trace-kernel comparison: ${KCAL} calibration networks traced, ${VALIDATE} held out…`);
+    const tk = Date.now();
+    const k = await compareKernelPredictor(predictor, ['lu2019-mnist', 'lu2019-mnist-float'], { calibration: KCAL, heldOut: VALIDATE, seed: 2_000 + f.settings.seed, log });
+    const base = k.methods['v2-stored'];
+    for (const [method, m] of Object.entries(k.methods)) {
+      if (method === 'v2-stored') continue;
+      line({
+        case: `predictor/ort-cpu/${method}`, metric: 'within_10pct', value: m.accuracy.within10, anchor: 'v2-stored (same held-out data)', anchor_value: base.accuracy.within10,
+        ratio: base.accuracy.within10 ? m.accuracy.within10 / base.accuracy.within10 : null, higher_is_better: true, target: 0.9,
+        raw_value: m.rawAccuracy.within10, anchor_raw_value: base.rawAccuracy.within10, rmse_pct: m.accuracy.rmsePct, anchor_rmse_pct: base.accuracy.rmsePct,
+        kendall_tau: m.accuracy.kendallTau, noise_floor: k.noiseFloor, calibration: k.calibration, held_out: k.heldOut, patterns: k.patterns,
+        note: 'value and anchor against the normalised measurement; raw_* against the measurement as timed', wall_s: (Date.now() - tk) / 1000, machine: machine(),
+      });
+    }
+  }
+
   const space = presetSpace('lu2019-mnist');
   const rng = Rng.fromSeed(7);
   const predicted = Array.from({ length: 500 }, () => {
