@@ -177,9 +177,9 @@ export class QuantizedCnn {
     return this.named.filter((n) => n.trainable).map((n) => n.v);
   }
 
-  /** Number of trainable parameters. */
+  /** Number of trainable parameters, without the weights pruning masks hold at zero. */
   get parameterCount(): number {
-    return this.trainableVariables.reduce((s, v) => s + v.size, 0);
+    return this.trainableVariables.reduce((s, v) => s + v.size, 0) - (this.masks?.prunedParameters ?? 0);
   }
 
   /**

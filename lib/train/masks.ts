@@ -157,6 +157,8 @@ export function maskWeights<T extends WeightArray>(arch: Architecture, masks: Co
 /** The masks of a live model's variables, re-applied in place after every optimizer step. */
 export class VariableMasks {
   private readonly pairs: { v: tf.Variable; m: tf.Tensor }[] = [];
+  /** Trainable weights the masks hold at zero (pruned away: not parameters of the compressed network). */
+  readonly prunedParameters: number = 0;
 
   constructor(
     readonly spec: CompressionMasks,
@@ -169,6 +171,7 @@ export class VariableMasks {
       if (!m) continue;
       if (m.length !== v.size) throw new RangeError(`mask of "${name}" has ${m.length} entries, the weight ${v.size}`);
       this.pairs.push({ v, m: tf.tensor(m, v.shape) });
+      if (v.trainable) (this as { prunedParameters: number }).prunedParameters += m.reduce((zeros, x) => zeros + (x === 0 ? 1 : 0), 0);
     }
   }
 

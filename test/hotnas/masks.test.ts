@@ -99,8 +99,13 @@ describe('training with masks', () => {
   it('an Adam step moves masked weights; reapplyMasks puts the zeros back (what train.ts does after each step)', () => {
     const model = QuantizedCnn.fromGenome(space, genome, { seed: 1 });
     const masks = chooseMasks(model.architecture, decodeCompression(space, genome), model.getWeights());
+    const dense = model.parameterCount;
     model.setMasks(masks);
     expect(zeros(masks, model.getWeights()).nonZeroMasked).toBe(0);
+    // The pruned weights are not parameters of the compressed network.
+    const maskedTrainable = zeros(masks, model.getWeights().filter((w) => !/moving/.test(w.name))).masked;
+    expect(maskedTrainable).toBeGreaterThan(0);
+    expect(model.parameterCount).toBe(dense - maskedTrainable);
     const opt = tf.train.adam(0.01);
     const x = tf.randomUniform([8, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10);
