@@ -9,7 +9,7 @@
  * sample: the networks take ≥ 30 µs and `process.hrtime` resolves nanoseconds.
  */
 import * as ort from 'onnxruntime-node';
-import { median, quantile } from '../../hardware/predictor/fit.js';
+import { leastSquares, median, quantile } from '../../hardware/predictor/fit.js';
 import type { TimedGraphSpec } from './graphs.js';
 import { INPUT_NAME } from '../onnx/export.js';
 
@@ -71,9 +71,10 @@ export interface GraphTiming {
 }
 
 /**
- * A timing at another load level: divided by the median over the reference graphs of (their figure in the
- * timing's chunk / their level), so one reference caught in a burst does not move the whole chunk (measured: a
- * first chunk whose first reference ran 3.7× slower than its level while the networks ran 1.1× slower).
+ * A timing at another load level: mapped through the line from the reference graphs' levels to their figures in the
+ * timing's chunk ({@link affineNormalise}); when no usable line fits, divided by the median over the reference
+ * graphs of (their figure / their level), so one reference caught in a burst does not move the whole chunk
+ * (measured: a first chunk whose first reference ran 3.7× slower than its level while the networks ran 1.1× slower).
  * With a single number (the geometric-mean level) the older form `ms × levelMs / referenceMs`. On a shared machine everything slows down
  * together while other jobs run (measured here: two passes over the same 40 networks agreed within ±10 % for
  * 25 % of them raw, 90 % after this normalisation; with a steadier load another time, 69 % raw and 46 %
@@ -83,9 +84,34 @@ export interface GraphTiming {
 export function normalise(t: GraphTiming, level: number | readonly number[]): number {
   if (typeof level !== 'number') {
     if (!t.references || t.references.length !== level.length) return t.ms;
-    return t.ms / median(t.references.map((r, i) => r / level[i]));
+    return affineNormalise(t.ms, t.references, level) ?? t.ms / median(t.references.map((r, i) => r / level[i]));
   }
   return t.referenceMs ? (t.ms * level) / t.referenceMs : t.ms;
+}
+
+/**
+ * `ms` at the load level of `levels`, by the line `now = a · level + b` through the reference panel (weighted least
+ * squares on the relative error, then once more without the panel member furthest off it, so one reference caught in
+ * a burst does not tilt the line); null when the panel is too small or the line is not usable (a ≤ 0, a result ≤ 0).
+ * Why a line and not a ratio: the machine's slowdowns are partly a fixed cost per session run. Measured here on an
+ * idle 2-core VM (load < 1), the first pass of a fresh process ran every graph slower by ≈ 13 µs + 14 % (networks of
+ * 38 µs: +47 %, of 137 µs: +23 %), which one ratio cannot undo: the same 100 networks measured twice agreed within
+ * ±10 % for 60–68 % of them normalised by the ratio, 91–95 % by the line (issue 14).
+ */
+export function affineNormalise(ms: number, references: readonly number[], levels: readonly number[]): number | null {
+  if (references.length < 4 || references.length !== levels.length) return null;
+  const fit = (idx: readonly number[]): [number, number] | null => {
+    const c = leastSquares(idx.map((i) => [levels[i], 1]), idx.map((i) => references[i]), idx.map((i) => 1 / references[i] ** 2));
+    return c && c.every(Number.isFinite) && c[0] > 0 ? [c[0], c[1]] : null;
+  };
+  const all = references.map((_, i) => i);
+  const first = fit(all);
+  if (!first) return null;
+  const off = all.map((i) => Math.abs((first[0] * levels[i] + first[1]) / references[i] - 1));
+  const worst = off.indexOf(Math.max(...off));
+  const line = fit(all.filter((i) => i !== worst)) ?? first;
+  const out = (ms - line[1]) / line[0];
+  return Number.isFinite(out) && out > 0 ? out : null;
 }
 
 /** The onnxruntime-node version (from its package). */
