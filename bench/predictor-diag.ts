@@ -7,41 +7,25 @@ import fs from 'node:fs';
 import { Rng } from '../lib/rng.js';
 import { decodeArchitecture, decodeQuantization } from '../lib/space/decode.js';
 import { presetSpace } from '../lib/space/presets/index.js';
-import type { Genome } from '../lib/space/genome.js';
-import type { SearchSpace } from '../lib/space/search-space.js';
 import { fromArchitecture } from '../hardware/network.js';
 import { loadPredictor, predictorPath } from '../hardware/predictor/predictor.js';
-import { timeNetworks } from '../lib/profile/profile.js';
+import { sampleNetworks, timeNetworks, type SampledNetwork } from '../lib/profile/profile.js';
 import { referenceGraphs } from '../lib/profile/graphs.js';
 import { normalise } from '../lib/profile/timing.js';
 import { networkOps, opKey } from '../hardware/predictor/ops.js';
 
-type Net = { space: SearchSpace; genome: Genome; key: string };
-function sample(spaces: readonly SearchSpace[], n: number, rng: Rng, seen: Set<string>): Net[] {
-  const out: Net[] = [];
-  for (let i = 0, tries = 0; out.length < n && tries < n * 50; tries++) {
-    const space = spaces[i % spaces.length];
-    const genome = space.sample(rng);
-    const key = `${space.name}|${space.key(genome)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ space, genome, key });
-    i++;
-  }
-  return out;
-}
 const [out = '/tmp/diag.json', nc = '300', nh = '100', ms = '5'] = process.argv.slice(2);
 const p = loadPredictor(predictorPath('ort-cpu'));
 const sp = (['lu2019-mnist', 'lu2019-mnist-float'] as const).map((s) => presetSpace(s));
 const seen = new Set<string>();
 const root = Rng.fromSeed(777);
-const calib = sample(sp, Number(nc), root.fork('c'), seen);
-const held = sample(sp, Number(nh), root.fork('h'), seen);
+const calib = sampleNetworks(sp, Number(nc), root.fork('c'), seen);
+const held = sampleNetworks(sp, Number(nh), root.fork('h'), seen);
 const t0 = Date.now();
 const all = [...calib, ...held];
 const f = p.file;
 // As lib/profile/profile.ts measureNetworks, keeping each timing's speed-reference figures.
-const measure = async (nets: Net[], seed: number) =>
+const measure = async (nets: SampledNetwork[], seed: number) =>
   (await timeNetworks(nets, Rng.fromSeed(seed).fork('measure'), { threads: f.machine.threads, warmup: f.settings.warmup, repeats: f.settings.repeats, statistic: f.settings.statistic, reference: referenceGraphs(Rng.fromSeed(20210325)) }))
     .map((t) => ({ ms: normalise(t, f.referenceLevels), rawMs: t.ms, spread: t.spread, references: t.references }));
 const m1 = await measure(all, Number(ms));

@@ -10,8 +10,6 @@
 import { Rng } from '../rng.js';
 import { decodeArchitecture, decodeQuantization } from '../space/decode.js';
 import { presetSpace, type PresetName } from '../space/presets/index.js';
-import type { Genome } from '../space/genome.js';
-import type { SearchSpace } from '../space/search-space.js';
 import { fromArchitecture, type HwNetwork } from '../../hardware/network.js';
 import { predictionAccuracy, type PredictionAccuracy } from '../../hardware/predictor/fit.js';
 import { networkOps, opGroup, type OpSpec } from '../../hardware/predictor/ops.js';
@@ -20,7 +18,7 @@ import { applyCorrection, fitCorrection, MeasuredLatencyPredictor, type Predicto
 import { kernelFeatures, fitKernelGroups, fitOverhead, kernelSumMs, predictWithKernels, type KernelModel, type KernelSample } from '../../hardware/predictor/kernel-model.js';
 import { networkGraph } from './graphs.js';
 import { traceGraphs } from './ort-trace.js';
-import { measureNetworks } from './profile.js';
+import { measureNetworks, sampleNetworks, type SampledNetwork } from './profile.js';
 
 /** The v2 sums with each operator costed by its trace-fitted kernel model instead of its isolated lookup. */
 class TraceKernelLookup extends MeasuredLatencyPredictor {
@@ -34,23 +32,8 @@ class TraceKernelLookup extends MeasuredLatencyPredictor {
   }
 }
 
-type Net = { space: SearchSpace; genome: Genome; key: string };
 
-function sample(spaces: readonly SearchSpace[], n: number, rng: Rng, seen: Set<string>): Net[] {
-  const out: Net[] = [];
-  for (let i = 0, tries = 0; out.length < n && tries < n * 50; tries++) {
-    const space = spaces[i % spaces.length];
-    const genome = space.sample(rng);
-    const key = `${space.name}|${space.key(genome)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ space, genome, key });
-    i++;
-  }
-  return out;
-}
-
-const hw = (n: Net): HwNetwork => fromArchitecture(decodeArchitecture(n.space, n.genome), decodeQuantization(n.space, n.genome));
+const hw = (n: SampledNetwork): HwNetwork => fromArchitecture(decodeArchitecture(n.space, n.genome), decodeQuantization(n.space, n.genome));
 
 /** What the comparison returns. */
 export interface KernelComparison {
@@ -76,8 +59,8 @@ export async function compareKernelPredictor(
   const sp = spaces.map((s) => presetSpace(s));
   const seen = new Set<string>();
   const root = Rng.fromSeed(o.seed);
-  const calib = sample(sp, o.calibration, root.fork('kernel-calibration'), seen);
-  const held = sample(sp, o.heldOut, root.fork('kernel-held-out'), seen);
+  const calib = sampleNetworks(sp, o.calibration, root.fork('kernel-calibration'), seen);
+  const held = sampleNetworks(sp, o.heldOut, root.fork('kernel-held-out'), seen);
   const lookup = predictor.opMs.bind(predictor);
 
   o.log?.(`tracing ${calib.length} calibration networks in onnxruntime's profiler…`);

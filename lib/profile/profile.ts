@@ -144,9 +144,16 @@ export function spaceOps(space: SearchSpace, rng: Rng, samples: number): OpSpec[
   return [...seen.values()];
 }
 
-/** Random distinct networks of the spaces (round-robin over spaces), excluding keys in `exclude`. */
-function sampleNetworks(spaces: readonly SearchSpace[], n: number, rng: Rng, exclude: Set<string>): { space: SearchSpace; genome: Genome; key: string }[] {
-  const out: { space: SearchSpace; genome: Genome; key: string }[] = [];
+/** A sampled network: its space, genome and a key unique across spaces. */
+export interface SampledNetwork {
+  readonly space: SearchSpace;
+  readonly genome: Genome;
+  readonly key: string;
+}
+
+/** Random distinct networks of the spaces (round-robin over spaces), excluding keys in `exclude` (and adding theirs). */
+export function sampleNetworks(spaces: readonly SearchSpace[], n: number, rng: Rng, exclude: Set<string>): SampledNetwork[] {
+  const out: SampledNetwork[] = [];
   for (let i = 0, tries = 0; out.length < n && tries < n * 50; tries++) {
     const space = spaces[i % spaces.length];
     const genome = space.sample(rng);

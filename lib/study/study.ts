@@ -79,6 +79,8 @@ export class Study {
   private asks = 0;
   /** Multi-fidelity rungs journaled so far, in journal order. */
   private readonly rungList: RungRecord[] = [];
+  /** `trial/rung` of every journaled rung: a repeated one is found in O(1), not by rescanning the list. */
+  private readonly rungKeys = new Set<string>();
   // Bookkeeping is incremental (O(1) per trial): a study of tens of thousands of trials must not rescan them.
   private readonly running = new Set<number>();
   /** Finished trials in number order; results arrive nearly in order, so insertion from the end is cheap. */
@@ -271,9 +273,11 @@ export class Study {
         if (!this.running.has(e.number)) {
           throw new HwnasError('JOURNAL_CORRUPT', `a rung of trial ${e.number}, which is ${this.trialList[e.number] ? 'not running' : 'unknown'}, in ${this.storage.location}`);
         }
-        if (this.rungList.some((r) => r.number === e.number && r.rung === e.rung)) {
+        const key = `${e.number}/${e.rung}`;
+        if (this.rungKeys.has(key)) {
           throw new HwnasError('JOURNAL_CORRUPT', `rung ${e.rung} of trial ${e.number} twice in ${this.storage.location}`);
         }
+        this.rungKeys.add(key);
         this.rungList.push({ number: e.number, batch: e.batch, rung: e.rung, budget: e.budget, result: e.result });
         break;
       }
