@@ -12,7 +12,7 @@ import { specConstraints, type HardwareMetric, type HardwareSpec } from './spec.
 
 /** What the edge accelerator model measures. */
 const EDGE_METRICS: readonly HardwareMetric[] = ['cycles', 'throughput', 'latencyMs', 'energyNj', 'areaUm2'];
-import { fromArchitecture, loopDims, type HwNetwork } from './network.js';
+import { fromArchitecture, isMacLayer, loopDims, type HwNetwork } from './network.js';
 
 /** The edge accelerator a spec names (default: the Edge-TPU-like baseline). */
 export function specEdgeAccelerator(spec: HardwareSpec): EdgeAccelerator {
@@ -28,7 +28,8 @@ export function specEdgeAccelerator(spec: HardwareSpec): EdgeAccelerator {
 export function edgeLayersOf(net: HwNetwork): EdgeLayer[] {
   const out: EdgeLayer[] = [];
   for (const l of net.layers) {
-    if (l.kind === 'maxpool') continue;
+    // Pooling, residual additions and global pooling run on the SIMD units' output path: no MACs [inferred].
+    if (!isMacLayer(l)) continue;
     const d = loopDims(l);
     if (l.kind === 'dense') out.push({ name: l.name, kind: 'dense', h: 1, w: 1, c: d.N, k: d.M, r: 1, stride: 1 });
     else if (d.groups > 1 && d.N === 1 && d.M === 1) out.push({ name: l.name, kind: 'depthwise', h: d.R, w: d.C, c: d.groups, k: d.groups, r: d.K, stride: d.S });

@@ -17,7 +17,18 @@
  * on the option.
  */
 import { dspsPerMultiplier, type Device } from './device.js';
-import { loopDims, layerMacs, layerParams, type HwConv, type HwDense, type HwLayer, type HwPool, type Word } from './network.js';
+import { loopDims, layerMacs, layerParams, requireLayerKinds, type HwConv, type HwDense, type HwLayer, type HwPool, type Word } from './network.js';
+
+/** The layer kinds the FPGA pipeline and tiling models describe. */
+export const FPGA_LAYER_KINDS = ['conv', 'maxpool', 'dense'] as const;
+
+/** Narrows a layer to the kinds the FPGA models describe, or throws HW_UNSUPPORTED_LAYER. */
+export function fpgaLayer(layer: HwLayer): HwConv | HwPool | HwDense {
+  if (layer.kind === 'add' || layer.kind === 'globalpool') {
+    requireLayerKinds({ name: layer.name, input: layer.inShape, layers: [layer] }, 'fpga', FPGA_LAYER_KINDS);
+  }
+  return layer as HwConv | HwPool | HwDense;
+}
 import {
   FLOAT32, adderLuts, ceilLog2, checkBits, counterBits, MAX_OPERAND_BITS, max2Luts, MIN_OPERAND_BITS, multiplierLuts, reluLuts, truncatorCost,
 } from './operator-costs.js';
@@ -72,7 +83,8 @@ function wordBits(w: Word): number {
 }
 
 /** MACs, parameters and on-chip memory bits of a layer. */
-export function layerFigures(layer: HwLayer): LayerFigures {
+export function layerFigures(anyLayer: HwLayer): LayerFigures {
+  const layer = fpgaLayer(anyLayer);
   const macs = layerMacs(layer);
   const params = layerParams(layer);
   const weightBits = layer.kind === 'maxpool' ? 0 : params * wordBits(layer.weight);
@@ -452,7 +464,8 @@ function poolOptions(layer: HwPool, settings: OptionSettings, bram: number): Sta
 }
 
 /** Every option of a layer (before Pareto pruning). */
-export function allStageOptions(layer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
+export function allStageOptions(anyLayer: HwLayer, device: Device, settings: OptionSettings = DEFAULT_OPTION_SETTINGS): StageOption[] {
+  const layer = fpgaLayer(anyLayer);
   const bram = layerFigures(layer).bramBits;
   return layer.kind === 'maxpool' ? poolOptions(layer, settings, bram) : macOptions(layer, device, settings, bram, false);
 }
@@ -523,11 +536,12 @@ export function packOptions(options: readonly StageOption[]): OptionTable {
 
 /** The Pareto-pruned options of a layer as a table (the paper's LUT-only case is cached per shape and formats). */
 export function stageOptionTable(
-  layer: HwLayer,
+  anyLayer: HwLayer,
   device: Device,
   settings: OptionSettings = DEFAULT_OPTION_SETTINGS,
-  figures: LayerFigures = layerFigures(layer),
+  figures: LayerFigures = layerFigures(anyLayer),
 ): OptionTable {
+  const layer = fpgaLayer(anyLayer);
   const bram = figures.bramBits;
   if (layer.kind === 'maxpool') return poolOptionTable(layer, settings, bram);
   const float = layer.input === 'float32' || layer.weight === 'float32';

@@ -21,7 +21,7 @@ import { reportMetrics, type EvaluateOptions, type HardwareModel, type HardwareR
 export * from './spec.js';
 export * from './report.js';
 import { describeReason, mapPipeline, type InfeasibleReason, type PipelineResult } from './fpga-pipeline.js';
-import { DEFAULT_OPTION_SETTINGS, type MultiplierMode } from './layer-cost.js';
+import { DEFAULT_OPTION_SETTINGS, fpgaLayer, type MultiplierMode } from './layer-cost.js';
 import { partitionLayers, type Partition } from './multi-fpga.js';
 import { fromArchitecture, loopDims, layerMacs, layerParams, type HwLayer, type HwNetwork, type Word } from './network.js';
 import { ortCpuModel } from './predictor/ort-cpu.js';
@@ -66,10 +66,13 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
   const figures = { luts: p.luts, dsps: p.dsps, bramBits: p.bram, throughput: m.throughput, latencyMs: m.latencyMs };
   const wbits = (w: Word | 'wide'): number => (w === 'float32' ? 32 : w === 'wide' ? 32 : w);
   const energy = pipelineEnergy(
-    m.stages.map(({ stage, option }) => ({
-      macs: stage.figures.macs, tm: option.tm, mult: option.mult,
-      bits: stage.layer.kind === 'maxpool' ? 8 : stage.layer.input === 'float32' || stage.layer.weight === 'float32' ? 'float32' : Math.max(wbits(stage.layer.input), wbits(stage.layer.weight)),
-    })),
+    m.stages.map(({ stage, option }) => {
+      const layer = fpgaLayer(stage.layer);
+      return {
+        macs: stage.figures.macs, tm: option.tm, mult: option.mult,
+        bits: layer.kind === 'maxpool' ? 8 : layer.input === 'float32' || layer.weight === 'float32' ? 'float32' : Math.max(wbits(layer.input), wbits(layer.weight)),
+      };
+    }),
     spec.device, 1 / m.throughput, spec.staticPowerW,
   );
   const stages: StageReport[] | undefined = options.detail
@@ -82,9 +85,9 @@ function pipelineReport(net: HwNetwork, spec: HardwareSpec, options: EvaluateOpt
         luts: option.luts,
         dsps: option.dsps,
         bramBits: option.bram,
-        config: stage.layer.kind === 'maxpool'
-          ? `units=${option.tm} ${wordLabel(stage.layer.input)}`
-          : `Tm=${option.tm} Tn=${option.tn} ${option.mult} ${wordLabel(stage.layer.input)}×${wordLabel(stage.layer.weight)}→${wordLabel(stage.layer.output)}`,
+        config: ((layer) => layer.kind === 'maxpool'
+          ? `units=${option.tm} ${wordLabel(layer.input)}`
+          : `Tm=${option.tm} Tn=${option.tn} ${option.mult} ${wordLabel(layer.input)}×${wordLabel(layer.weight)}→${wordLabel(layer.output)}`)(fpgaLayer(stage.layer)),
       }))
     : undefined;
   const frontier: FrontierRow[] | undefined = options.detail
@@ -124,7 +127,8 @@ const lu2019Pipeline: HardwareModel = {
 /** A network's MAC layers as the tiling model sees them; pooling is fused into the store of the layer before it. */
 export function tileLayersOf(net: HwNetwork): { layer: TileLayer; source: HwLayer; precision: Precision; weightBits: number }[] {
   const out: { layer: TileLayer; source: HwLayer; precision: Precision; weightBits: number }[] = [];
-  for (const l of net.layers) {
+  for (const anyLayer of net.layers) {
+    const l = fpgaLayer(anyLayer);
     if (l.kind === 'maxpool') continue;
     const d = loopDims(l);
     const float = l.input === 'float32' || l.weight === 'float32';

@@ -4,7 +4,7 @@
  * reference networks that the search spaces cannot express (strided convolutions, grouped AlexNet layers).
  */
 import { HwnasError } from '../lib/errors.js';
-import { fixedPointBits, type Architecture, type FixedPoint, type Quantization, type Shape3 } from '../lib/space/decode.js';
+import { convGroups, convHasRelu, fixedPointBits, type Architecture, type FixedPoint, type Quantization, type Shape3 } from '../lib/space/decode.js';
 import { checkBits, MAX_OPERAND_BITS, MIN_OPERAND_BITS } from './operator-costs.js';
 
 /** A word format: fixed point of `bits` total bits, or IEEE float32. */
@@ -46,8 +46,39 @@ export interface HwDense extends HwLayerBase {
   readonly relu: boolean;
 }
 
+/** A residual addition of layer `from`'s output to the previous layer's output (no MACs, one add per element). */
+export interface HwAdd extends HwLayerBase {
+  readonly kind: 'add';
+  readonly from: string;
+}
+
+/** Global average pooling to [1, 1, channels] (no MACs, one add per input element). */
+export interface HwGlobalPool extends HwLayerBase {
+  readonly kind: 'globalpool';
+}
+
 /** One layer in hardware terms. */
-export type HwLayer = HwConv | HwPool | HwDense;
+export type HwLayer = HwConv | HwPool | HwAdd | HwGlobalPool | HwDense;
+
+/** True for the layers that multiply and accumulate (convolutions and dense layers). */
+export function isMacLayer(layer: HwLayer): layer is HwConv | HwDense {
+  return layer.kind === 'conv' || layer.kind === 'dense';
+}
+
+/**
+ * Refuses a network with layers a model does not describe (e.g. the FPGA pipeline models chains of
+ * convolutions, pooling and a dense layer; residual additions and global pooling are the edge model's).
+ */
+export function requireLayerKinds(net: HwNetwork, model: string, kinds: readonly HwLayer['kind'][]): void {
+  const bad = net.layers.filter((l) => !kinds.includes(l.kind));
+  if (bad.length === 0) return;
+  const names = [...new Set(bad.map((l) => l.kind))].join(', ');
+  throw new HwnasError(
+    'HW_UNSUPPORTED_LAYER',
+    `hardware model "${model}" does not describe ${names} layers (first: ${bad[0].name}); it takes ${kinds.join(', ')}. ` +
+      'MobileNet-like edge spaces run on --model edge',
+  );
+}
 
 /** A chain of layers. */
 export interface HwNetwork {
@@ -86,14 +117,14 @@ export function loopDims(layer: HwConv | HwDense): LoopDims {
 
 /** Multiply-accumulates of one image through the layer (0 for pooling). */
 export function layerMacs(layer: HwLayer): number {
-  if (layer.kind === 'maxpool') return 0;
+  if (!isMacLayer(layer)) return 0;
   const d = loopDims(layer);
   return d.groups * d.M * d.N * d.K * d.K * d.R * d.C;
 }
 
 /** Weights and biases of the layer (BatchNorm folded into them at inference). */
 export function layerParams(layer: HwLayer): number {
-  if (layer.kind === 'maxpool') return 0;
+  if (!isMacLayer(layer)) return 0;
   const d = loopDims(layer);
   return d.groups * (d.M * d.N * d.K * d.K + d.M);
 }
@@ -126,11 +157,15 @@ export function fromArchitecture(arch: Architecture, quant: Quantization, name =
         current = output;
         return {
           kind: 'conv', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output,
-          kernel: l.kernel, stride: l.stride, groups: 1, weight: word(q.weight, l.name, 'weight'), relu: true,
+          kernel: l.kernel, stride: l.stride, groups: convGroups(l), weight: word(q.weight, l.name, 'weight'), relu: convHasRelu(l),
         };
       }
       case 'maxpool':
         return { kind: 'maxpool', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output: input, size: l.size };
+      case 'add':
+        return { kind: 'add', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output: input, from: l.from };
+      case 'globalpool':
+        return { kind: 'globalpool', name: l.name, inShape: l.inShape, outShape: l.outShape, input, output: input };
       case 'dense': {
         const weight = word(q.weight, l.name, 'weight');
         const output: Word | 'wide' = q.activation ? word(q.activation, l.name, 'activation') : quant.float ? 'float32' : 'wide';

@@ -4,14 +4,14 @@
  * [inferred]. Also the hardware network → dataflow shapes conversion.
  */
 import type { HwLayer, HwNetwork } from '../network.js';
-import { loopDims } from '../network.js';
+import { isMacLayer, loopDims } from '../network.js';
 import type { AsicAccelerator, Template } from './accelerator.js';
 import { acceleratorArea, layerCost, type AreaBreakdown, type EnergyBreakdown, type LayerCost } from './cost.js';
 import type { ConvShape } from './templates.js';
 
 /** The dataflow shape of a conv or dense layer for a batch of `batch` images; null for pooling. */
 export function convShapeOf(layer: HwLayer, batch = 1): ConvShape | null {
-  if (layer.kind === 'maxpool') return null;
+  if (!isMacLayer(layer)) return null;
   const d = loopDims(layer);
   // loopDims: M outputs, N inputs (per group), K×K kernel, R×C output map, S stride.
   return { N: batch, K: d.M, C: d.N, Y: d.R, X: d.C, R: d.K, S: d.K, stride: d.S, groups: d.groups };

@@ -4,7 +4,7 @@
  * HardwareReport, which this module does not import (the registry imports it).
  */
 import { constraintViolations, describeViolations, type Constraint } from '../../lib/trial/index.js';
-import type { HwNetwork } from '../network.js';
+import type { HwLayer, HwNetwork } from '../network.js';
 import { layerMacs, layerParams } from '../network.js';
 import type { AsicAccelerator } from './accelerator.js';
 import type { AreaBreakdown, EnergyBreakdown } from './cost.js';
@@ -24,7 +24,7 @@ export interface AsicSpec {
 /** One per-layer row. */
 export interface AsicStageRow {
   readonly name: string;
-  readonly kind: 'conv' | 'dense' | 'maxpool';
+  readonly kind: HwLayer['kind'];
   readonly macs: number;
   readonly params: number;
   readonly cycles: number;

@@ -514,7 +514,8 @@ export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {
     else if (layer.kind === 'maxpool') {
       g.node('MaxPool', `${layer.name}/maxpool`, [x], [`${layer.name}`], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
       x = layer.name;
-    } else x = denseNode(g, trained, w, layer, li, x);
+    } else if (layer.kind === 'dense') x = denseNode(g, trained, w, layer, li, x);
+    else throw new HwnasError('INPUT_BAD_MODEL', `the exporter has no ONNX form for ${layer.kind} layers yet (${layer.name})`);
   });
   const [H, W, C] = arch.input;
   const input: OnnxValueInfo = {

@@ -5,7 +5,7 @@
  * it as it is (no mapper).
  */
 import { HwnasError } from '../errors.js';
-import { decodeArchitecture } from './decode.js';
+import { decodeArchitecture, isWeightless } from './decode.js';
 import { decodeCompression, hasCompressionGenes, type Compression } from './decode-compression.js';
 import type { Genome } from './genome.js';
 import type { SearchSpace } from './search-space.js';
@@ -55,7 +55,7 @@ export function decodeHardware(space: SearchSpace, genome: Genome): HardwareDesi
   const arch = decodeArchitecture(space, genome);
   const layers: LayerTilingGenes[] = [];
   for (const l of arch.layers) {
-    if (l.kind === 'maxpool') continue;
+    if (isWeightless(l)) continue;
     const dense = l.kind === 'dense';
     layers.push({
       layer: l.name,

@@ -7,49 +7,21 @@ import type { Genome } from './genome.js';
 import { NB201_EDGES, type Nb201Op } from './presets/nb201.js';
 import type { SearchSpace } from './search-space.js';
 
-/** Tensor shape [height, width, channels]. */
-export type Shape3 = readonly [number, number, number];
-
-/** A convolution, 'same' padding, stride 1, followed by (BatchNorm and) ReLU. */
-export interface ConvLayer {
-  readonly kind: 'conv';
-  /** Stable name, e.g. `L2`, used in reports and exported graphs. */
-  readonly name: string;
-  readonly filters: number;
-  readonly kernel: number;
-  readonly stride: 1;
-  readonly inShape: Shape3;
-  readonly outShape: Shape3;
-}
-
-/** A 2×2 max pooling with stride 2 ('valid'). */
-export interface PoolLayer {
-  readonly kind: 'maxpool';
-  readonly name: string;
-  readonly size: 2;
-  readonly stride: 2;
-  readonly inShape: Shape3;
-  readonly outShape: Shape3;
-}
-
-/** Flatten → fully connected layer producing the logits. */
-export interface DenseLayer {
-  readonly kind: 'dense';
-  readonly name: string;
-  readonly units: number;
-  readonly inShape: Shape3;
-  readonly outShape: Shape3;
-}
-
-/** One layer of a decoded CNN chain. */
-export type LayerSpec = ConvLayer | PoolLayer | DenseLayer;
-
-/** A decoded CNN: a chain of layers from the input to the logits. */
-export interface Architecture {
-  readonly input: Shape3;
-  readonly classes: number;
-  readonly layers: readonly LayerSpec[];
-}
+export {
+  convGroups,
+  convHasRelu,
+  isWeightless,
+  type AddLayer,
+  type Architecture,
+  type ConvLayer,
+  type DenseLayer,
+  type GlobalPoolLayer,
+  type LayerSpec,
+  type PoolLayer,
+  type Shape3,
+} from './architecture.js';
+import { isWeightless, type Architecture, type LayerSpec, type Shape3 } from './architecture.js';
+import { decodeEdgeMbnet, edgeMbnetArchitecture } from './decode-edge.js';
 
 /** A fixed-point format. Signed: I integer bits include the sign. Range see DESIGN §5. */
 export interface FixedPoint {
@@ -86,6 +58,7 @@ function requireFamily(space: SearchSpace, family: string): void {
 
 /** The CNN a lu2019-family genome encodes. Pooling that would shrink a side below 1 is skipped. */
 export function decodeArchitecture(space: SearchSpace, genome: Genome): Architecture {
+  if (space.meta.family === 'edge-mbnet') return edgeMbnetArchitecture(decodeEdgeMbnet(space, genome), (space.meta.input as Shape3)[2]);
   requireFamily(space, 'lu2019');
   const input = space.meta.input as Shape3;
   const classes = space.meta.classes as number;
@@ -111,6 +84,7 @@ export function decodeArchitecture(space: SearchSpace, genome: Genome): Architec
 /** The per-layer fixed-point formats of a lu2019-family genome (all null for a float space). */
 export function decodeQuantization(space: SearchSpace, genome: Genome): Quantization {
   const arch = decodeArchitecture(space, genome);
+  // The edge spaces search architecture only: the accelerator's int8 datapath is the edge model's, not a gene.
   const quantized = space.meta.quantization === 'search';
   const fmt = (prefix: string, which: 'w' | 'a'): FixedPoint => ({
     intBits: space.num(genome, `${prefix}.${which}Int`),
@@ -118,7 +92,7 @@ export function decodeQuantization(space: SearchSpace, genome: Genome): Quantiza
     signed: which === 'w',
   });
   const layers = arch.layers.map((layer): LayerQuant => {
-    if (!quantized || layer.kind === 'maxpool') return { weight: null, activation: null };
+    if (!quantized || isWeightless(layer)) return { weight: null, activation: null };
     if (layer.kind === 'dense') return { weight: fmt('fc', 'w'), activation: null };
     return { weight: fmt(layer.name, 'w'), activation: fmt(layer.name, 'a') };
   });

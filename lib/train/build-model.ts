@@ -15,6 +15,7 @@ import { Rng } from '../rng.js';
 import {
   decodeArchitecture,
   decodeQuantization,
+  isWeightless,
   type Architecture,
   type LayerSpec,
   type Quantization,
@@ -103,7 +104,7 @@ export class QuantizedCnn {
     this.bnEpsilon = options.bnEpsilon ?? 1e-3;
     const rng = Rng.fromSeed(options.seed ?? 0).fork('init');
     for (const layer of architecture.layers) {
-      if (layer.kind === 'maxpool') continue;
+      if (isWeightless(layer)) continue;
       const r = rng.fork(layer.name);
       let kShape: number[];
       let fanIn: number;

@@ -19,7 +19,7 @@
  * (`TrainedModel.compression`), so inference, export and verification apply the same ones.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Architecture, ConvLayer, LayerSpec } from '../space/decode.js';
+import { isWeightless, type Architecture, type ConvLayer, type LayerSpec } from '../space/decode.js';
 import type { Compression } from '../space/decode-compression.js';
 
 /** A weight array by name (structurally build-model's NamedArray). */
@@ -96,7 +96,7 @@ export function chooseMasks(arch: Architecture, compression: Compression, weight
 
 /** The next layer with weights after layer index `i` (pooling skipped). */
 function nextMacLayer(arch: Architecture, i: number): LayerSpec | undefined {
-  return arch.layers.slice(i + 1).find((l) => l.kind !== 'maxpool');
+  return arch.layers.slice(i + 1).find((l) => !isWeightless(l));
 }
 
 /** The full 0/1 masks by weight name (`L1/kernel`, `L1/bias`, `L1/gamma`, `L1/beta`, the next layer's kernel). */
