@@ -87,4 +87,5 @@ export const edgeModel: HardwareModel = {
   metrics: EDGE_METRICS,
   evaluate: (arch, quant, spec, options = {}) => report(fromArchitecture(arch, quant), spec, options),
   evaluateNetwork: (net, spec, options = {}) => report(net, spec, options),
+  target: (spec) => `the ${specEdgeAccelerator(spec).name} accelerator`,
 };

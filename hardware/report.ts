@@ -89,6 +89,8 @@ export interface HardwareModel {
   evaluate(arch: Architecture, quant: Quantization, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
   /** The same on a hardware network (reference architectures the spaces cannot express). */
   evaluateNetwork(net: HwNetwork, spec: HardwareSpec, options?: EvaluateOptions): HardwareReport;
+  /** What the designs run on under `spec`, for the run's opening line (default: the spec's FPGA device). */
+  target?(spec: HardwareSpec): string;
 }
 
 /** The metrics of a report as a trial records them (`throughput` in img/s; `luts` only when counted). */

@@ -21,7 +21,7 @@ import { fidelityConfigSchema, fidelityIssues } from './eval/fidelity/options.js
 export const JOINT_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 
 /** Spaces the joint search runs over (lu2019 family). */
-export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float', 'lu2019-fmnist', 'lu2019-fmnist-float', 'coexplore-mnist', 'coexplore-cifar10', 'hotnas-mnist', 'hotnas-cifar10'] as const;
+export const JOINT_SPACES = ['lu2019-mnist', 'lu2019-cifar10', 'lu2019-mnist-float', 'lu2019-cifar10-float', 'lu2019-fmnist', 'lu2019-fmnist-float', 'coexplore-mnist', 'coexplore-cifar10', 'hotnas-mnist', 'hotnas-cifar10', 'edge-mbnet-reduced'] as const;
 
 const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['minimize', 'maximize']) })

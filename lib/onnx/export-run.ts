@@ -21,7 +21,7 @@ import { decodeArchitecture } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
-import { isFeasible, type FinishedTrial } from '../trial/index.js';
+import { isFeasible, mostAccurateFeasible, type FinishedTrial } from '../trial/index.js';
 import { TRAINING_METRICS } from '../eval/training-stage.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainedModel } from '../train/build-model.js';
@@ -31,6 +31,9 @@ import { RETRAIN_FILES, readRetrainRecord, retrainDir, type RetrainRecord } from
 import { checkOnnxFile, type CheckerResult } from './checker.js';
 import { buildOnnxModel, checkExportable, withMetadata, type OnnxExport } from './export.js';
 import { verifyExport, type Verification, type VerifyImages, type VerifyOptions } from './verify.js';
+
+/** Space families whose genomes decode to networks the exporter knows (a NASAIC run's tasks are lu2019 spaces). */
+export const EXPORTABLE_FAMILIES = ['lu2019', 'edge-mbnet'] as const;
 
 /** Which trials to export. */
 export type Selection = { readonly kind: 'trial'; readonly trial: number } | { readonly kind: 'best' } | { readonly kind: 'front' };
@@ -116,12 +119,7 @@ export function selectTrials(run: LoadedRun, select: Selection, warn: (m: string
     return [t];
   }
   if (select.kind === 'best') {
-    let best: FinishedTrial | null = null;
-    for (const t of run.trials) {
-      const a = t.metrics?.accuracy;
-      if (!isFeasible(t) || a === undefined || !Number.isFinite(a)) continue;
-      if (!best || a > best.metrics.accuracy) best = t;
-    }
+    const best = mostAccurateFeasible(run.trials);
     if (!best) throw new HwnasError('INPUT_NO_FEASIBLE', `${run.dir} has no feasible complete trial with an accuracy to export`);
     return [best];
   }
@@ -260,10 +258,10 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   // A NASAIC run exports one task's network at a time (task-view.ts).
   const run = taskRun(loadRun(o.run, { warn }), o.task);
   const space = new SearchSpace(run.record.space);
-  if (space.meta.family !== 'lu2019') {
+  if (!(EXPORTABLE_FAMILIES as readonly unknown[]).includes(space.meta.family)) {
     throw new HwnasError(
       'INPUT_UNSUPPORTED_SPACE',
-      `${run.dir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019-family networks (conv/pool chains with a dense head) can be exported`,
+      `${run.dir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019-family networks (conv/pool chains with a dense head) and edge-mbnet networks (MobileNet-like) can be exported`,
     );
   }
   const dataset = runDataset(run);

@@ -1,18 +1,30 @@
 /**
- * A trained lu2019-family network → an ONNX model that computes what we trained (DESIGN §6).
+ * A trained network (lu2019-family chains, MobileNet-like edge networks) → an ONNX model that computes what we
+ * trained (DESIGN §6).
  *
  * Graph (input `input`: float32 NCHW [N, C, H, W], pixels k/255 as training sees them; output `logits` [N, classes]):
  *
- *   conv layer:  DequantizeLinear(int weights) → Conv(pads as TF 'same', stride 1) → Add(bias)
- *                → [BatchNorm: Sub, Mul, Cast, Div, Add, Cast] → Relu → [Clip(0, genome max)] → QuantizeLinear → DequantizeLinear
+ *   conv layer:  DequantizeLinear(int weights) → Conv(strides s, pads as TF 'same', group) → Add(bias)
+ *                → [BatchNorm: Sub, Mul, Cast, Div, Add, Cast] → Relu (not for a linear convolution)
+ *                → [Clip(genome range)] → QuantizeLinear → DequantizeLinear
+ *                (float weights: Conv(weights and bias with BatchNorm folded in) → Relu (not for a linear one))
  *   maxpool:     MaxPool 2×2 / 2 (floor, as tfjs 'valid')
+ *   add:         Add(previous layer's output, output of layer `from`) (a residual connection; nothing follows)
+ *   globalpool:  GlobalAveragePool → [N, C, 1, 1]
  *   dense:       Conv(DequantizeLinear(int weights), kernel = the whole H×W map) → Flatten → Add(float bias)
  *                (float weights: Flatten → Gemm)
  *
+ * Convolution padding is TensorFlow's 'same' made explicit: output side ⌈in/s⌉, total padding
+ * max((out − 1)·s + K − in, 0) per side pair, the smaller half before and the odd pixel after (for stride 2 over
+ * an even side with K = 3 that is 0 before, 1 after) — {@link samePads}. Depthwise convolutions (groups =
+ * input channels = filters) are Conv with `group` = C.
+ *
  * Layout: the graph takes NCHW, ONNX's native layout, so it has no Transpose node; callers holding NHWC
- * images (tfjs) transpose them (for 1-channel images that is a reshape). Conv kernels are permuted
- * HWIO → OIHW, and the dense weight's rows, in tfjs's (h, w, c) flatten order, are laid out as ONNX's
- * (c, h, w): [units, C, H, W] for the full-window convolution, rows permuted for a float Gemm.
+ * images (tfjs) transpose them (for 1-channel images that is a reshape; {@link nhwcToNchw}). Conv kernels are
+ * permuted HWIO [K, K, Cin, Cout] → OIHW [Cout, Cin, K, K]; a depthwise kernel, [K, K, C, 1] in tfjs, becomes
+ * [C, 1, K, K] (output channel c reads input channel c). The dense weight's rows, in tfjs's (h, w, c)
+ * flatten order, are laid out as ONNX's (c, h, w): [units, C, H, W] for the full-window convolution, rows
+ * permuted for a float Gemm (after global pooling H = W = 1 and both orders are the channel order).
  *
  * Quantization (lib/train/fake-quant.ts, the one quantizer): a format with I integer and F fraction bits has
  * scale 2^−F and zero point 0. Weights are stored as their integer codes (initializers), activations pass a
@@ -45,7 +57,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { HwnasError } from '../errors.js';
-import type { Architecture, ConvLayer, DenseLayer, FixedPoint, Shape3 } from '../space/decode.js';
+import { convGroups, convHasRelu, isWeightless, type Architecture, type ConvLayer, type DenseLayer, type FixedPoint, type Shape3 } from '../space/decode.js';
 import type { NamedArray, TrainedModel } from '../train/build-model.js';
 import { maskWeights } from '../train/masks.js';
 import { BIAS_QUANTIZATION, fixedPointRange, isFloatFormat, quantizeToCodes, ROUNDING } from '../train/fake-quant.js';
@@ -221,31 +233,83 @@ function need(weights: Map<string, NamedArray>, name: string, shape: number[]): 
   return w.data;
 }
 
-/** Throws INPUT_UNSUPPORTED_LAYER unless `arch` is a chain this exporter knows (conv/maxpool…, dense last). */
+/**
+ * TensorFlow 'same' padding of one spatial side, as [before, after]: output ⌈in/stride⌉, total padding
+ * max((out − 1)·stride + kernel − in, 0), the odd pixel at the end (tf.nn.conv2d's documented rule).
+ */
+export function samePads(inSize: number, kernel: number, stride: number): [number, number] {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max((out - 1) * stride + kernel - inSize, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, k) => d === b[k]);
+
+/**
+ * Throws INPUT_UNSUPPORTED_LAYER unless `arch` is a network this exporter knows (conv — strided, depthwise,
+ * linear —, maxpool, residual add, global pooling; dense last), and INPUT_BAD_MODEL when its shapes do not chain.
+ */
 export function checkExportable(arch: Architecture): void {
   const layers = arch.layers;
   if (layers.length === 0 || layers[layers.length - 1].kind !== 'dense') {
     throw new HwnasError('INPUT_UNSUPPORTED_LAYER', 'the architecture must end with its dense (logits) layer');
   }
   let shape = arch.input;
+  const outputs = new Map<string, Shape3>();
   for (let i = 0; i < layers.length; i++) {
     // Loosely typed on purpose: a model file may hold layers this exporter does not know.
-    const l = layers[i] as unknown as { kind: string; name?: string; stride?: number; size?: number; inShape: Shape3; outShape: Shape3 };
+    const l = layers[i] as unknown as {
+      kind: string;
+      name?: string;
+      stride?: number;
+      size?: number;
+      kernel?: number;
+      filters?: number;
+      groups?: number;
+      activation?: string;
+      from?: string;
+      inShape: Shape3;
+      outShape: Shape3;
+    };
     const where = `layer ${i} (${l.name ?? '?'})`;
+    if (!Array.isArray(l.inShape) || !Array.isArray(l.outShape)) throw new HwnasError('INPUT_BAD_MODEL', `${where}: no inShape/outShape`);
+    if (!sameShape(l.inShape, shape)) {
+      throw new HwnasError('INPUT_BAD_MODEL', `${where}: input shape [${l.inShape}] does not follow the previous layer's [${shape}]`);
+    }
+    let expected: readonly number[] | null = null;
     if (l.kind === 'conv') {
-      if (l.stride !== 1) throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: conv stride ${l.stride} is not supported (only 1)`);
+      const s = l.stride;
+      if (!Number.isInteger(s) || (s as number) < 1) throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: conv stride ${s} is not supported (a positive integer)`);
+      const groups = l.groups ?? 1;
+      if (groups !== 1 && !(groups === shape[2] && l.filters === shape[2])) {
+        throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: conv with ${groups} groups over ${shape[2]} channels is not supported (only 1 group, or depthwise: groups = input channels = filters)`);
+      }
+      if (l.activation !== undefined && l.activation !== 'relu' && l.activation !== 'linear') {
+        throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: conv activation "${l.activation}" is not supported (relu or linear)`);
+      }
+      expected = [Math.ceil(shape[0] / (s as number)), Math.ceil(shape[1] / (s as number)), l.filters as number];
     } else if (l.kind === 'maxpool') {
       if (l.size !== 2 || l.stride !== 2) {
         throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: maxpool ${l.size}/${l.stride} is not supported (only 2×2 stride 2)`);
       }
+      expected = [Math.floor(shape[0] / 2), Math.floor(shape[1] / 2), shape[2]];
+    } else if (l.kind === 'add') {
+      const other = l.from === undefined ? undefined : outputs.get(l.from);
+      if (!other) throw new HwnasError('INPUT_BAD_MODEL', `${where}: adds the output of "${String(l.from)}", which is not an earlier layer`);
+      if (!sameShape(other, shape)) throw new HwnasError('INPUT_BAD_MODEL', `${where}: adds "${l.from}" of shape [${other}] to [${shape}]`);
+      expected = shape;
+    } else if (l.kind === 'globalpool') {
+      expected = [1, 1, shape[2]];
     } else if (l.kind === 'dense') {
       if (i !== layers.length - 1) throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: a dense layer must be the last layer`);
     } else {
       throw new HwnasError('INPUT_UNSUPPORTED_LAYER', `${where}: layer kind "${l.kind}" cannot be exported`);
     }
-    if (l.inShape.some((d, k) => d !== shape[k])) {
-      throw new HwnasError('INPUT_BAD_MODEL', `${where}: input shape [${l.inShape}] does not follow the previous layer's [${shape}]`);
+    if (expected && !sameShape(l.outShape, expected)) {
+      throw new HwnasError('INPUT_BAD_MODEL', `${where}: output shape [${l.outShape}] is not the [${expected}] its ${l.kind} computes from [${shape}]`);
     }
+    if (l.name !== undefined) outputs.set(l.name, l.outShape);
     shape = l.outShape;
   }
 }
@@ -384,38 +448,57 @@ function batchNormNodes(g: GraphBuilder, trained: TrainedModel, w: Map<string, N
   return `${p}_out`;
 }
 
-function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, li: number, x: string): string {
-  const K = layer.kernel;
-  const cin = layer.inShape[2];
-  const cout = layer.filters;
-  const q = trained.quantization.layers[li];
-  const kernel = need(w, `${layer.name}/kernel`, [K, K, cin, cout]);
-  const bias = need(w, `${layer.name}/bias`, [cout]);
-  // HWIO → OIHW.
-  const oihw = (values: ArrayLike<number>, scaleOf: (o: number) => number): number[] => {
-    const out = new Array<number>(values.length);
-    for (let o = 0; o < cout; o++) {
-      const s = scaleOf(o);
-      for (let i = 0; i < cin; i++) {
-        for (let h = 0; h < K; h++) {
-          for (let ww = 0; ww < K; ww++) out[((o * cin + i) * K + h) * K + ww] = values[((h * K + ww) * cin + i) * cout + o] * s;
-        }
-      }
+/**
+ * A tfjs convolution kernel → ONNX's OIHW layout, each output channel's weights times `scaleOf(o)`: HWIO
+ * [K, K, Cin, Cout] → [Cout, Cin, K, K]; a depthwise kernel [K, K, C, 1] → [C, 1, K, K].
+ */
+function kernelToOihw(values: ArrayLike<number>, K: number, cin: number, cout: number, depthwise: boolean, scaleOf: (o: number) => number): number[] {
+  const out = new Array<number>(values.length);
+  if (depthwise) {
+    for (let c = 0; c < cout; c++) {
+      const s = scaleOf(c);
+      for (let h = 0; h < K; h++) for (let ww = 0; ww < K; ww++) out[(c * K + h) * K + ww] = values[(h * K + ww) * cout + c] * s;
     }
     return out;
-  };
-  const dims = [cout, cin, K, K];
-  // TensorFlow 'same': total padding K−1, the odd pixel at the end.
-  const before = Math.floor((K - 1) / 2);
-  const after = K - 1 - before;
-  const convAttrs = [ints('kernel_shape', [K, K]), ints('strides', [1, 1]), ints('pads', [before, before, after, after]), ints('dilations', [1, 1]), int('group', 1)];
+  }
+  for (let o = 0; o < cout; o++) {
+    const s = scaleOf(o);
+    for (let i = 0; i < cin; i++) {
+      for (let h = 0; h < K; h++) {
+        for (let ww = 0; ww < K; ww++) out[((o * cin + i) * K + h) * K + ww] = values[((h * K + ww) * cin + i) * cout + o] * s;
+      }
+    }
+  }
+  return out;
+}
+
+function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: ConvLayer, li: number, x: string): string {
+  const K = layer.kernel;
+  const stride = layer.stride;
+  const cin = layer.inShape[2];
+  const cout = layer.filters;
+  const groups = convGroups(layer);
+  const depthwise = groups > 1;
+  const q = trained.quantization.layers[li];
+  const kernel = need(w, `${layer.name}/kernel`, depthwise ? [K, K, cin, 1] : [K, K, cin, cout]);
+  const bias = need(w, `${layer.name}/bias`, [cout]);
+  const dims = [cout, depthwise ? 1 : cin, K, K];
+  const [top, bottom] = samePads(layer.inShape[0], K, stride);
+  const [left, right] = samePads(layer.inShape[1], K, stride);
+  const convAttrs = [
+    ints('kernel_shape', [K, K]),
+    ints('strides', [stride, stride]),
+    ints('pads', [top, left, bottom, right]),
+    ints('dilations', [1, 1]),
+    int('group', groups),
+  ];
   const biasName = `${layer.name}/bias`;
   let preact: string;
   if (isFloatFormat(q.weight)) {
     // Float weights: the usual folding, BatchNorm into the weights and the Conv's own bias.
     const folded = trained.batchNorm ? foldBatchNorm(trained, w, layer, bias) : null;
     const weight = `${layer.name}/weight`;
-    g.inits.push(floatTensor(weight, dims, oihw(kernel, (o) => (folded ? folded.k[o] : 1)), folded ? 'float weights with BatchNorm folded in' : undefined));
+    g.inits.push(floatTensor(weight, dims, kernelToOihw(kernel, K, cin, cout, depthwise, (o) => (folded ? folded.k[o] : 1)), folded ? 'float weights with BatchNorm folded in' : undefined));
     g.inits.push(floatTensor(biasName, [cout], folded ? folded.b : bias, folded ? 'bias with BatchNorm folded in: (b − μ)·γ/√(σ²+ε) + β' : undefined));
     g.node('Conv', `${layer.name}/conv`, [x, weight, biasName], [`${layer.name}/conv`], convAttrs);
     preact = `${layer.name}/conv`;
@@ -424,16 +507,21 @@ function convNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedAr
     // The bias is an Add, not Conv's third input: onnxruntime's optimizer (from level 'basic') rewrites a
     // float Conv bias whose inputs are dequantized into int32 on the grid 2^−(Fa+Fw), which would change
     // what the model computes; our biases are float32 as in training.
-    const weight = g.dequantizedWeight(layer.name, q.weight, oihw(quantizeToCodes(kernel, q.weight), () => 1), dims);
+    const codes = kernelToOihw(quantizeToCodes(kernel, q.weight), K, cin, cout, depthwise, () => 1);
+    const weight = g.dequantizedWeight(layer.name, q.weight, codes, dims);
     g.node('Conv', `${layer.name}/conv`, [x, weight], [`${layer.name}/conv`], convAttrs);
     g.inits.push(floatTensor(biasName, [cout, 1, 1], bias, 'float32 bias'));
     g.node('Add', `${layer.name}/bias_add`, [`${layer.name}/conv`, biasName], [`${layer.name}/biased`]);
     preact = `${layer.name}/biased`;
     if (trained.batchNorm) preact = batchNormNodes(g, trained, w, layer, preact);
   }
-  g.node('Relu', `${layer.name}/relu`, [preact], [`${layer.name}/relu`]);
-  if (isFloatFormat(q.activation)) return `${layer.name}/relu`;
-  return g.quantizedActivation(layer.name, q.activation, `${layer.name}/relu`);
+  let out = preact;
+  if (convHasRelu(layer)) {
+    g.node('Relu', `${layer.name}/relu`, [preact], [`${layer.name}/relu`]);
+    out = `${layer.name}/relu`;
+  }
+  if (isFloatFormat(q.activation)) return out;
+  return g.quantizedActivation(layer.name, q.activation, out);
 }
 
 function denseNode(g: GraphBuilder, trained: TrainedModel, w: Map<string, NamedArray>, layer: DenseLayer, li: number, x: string): string {
@@ -509,13 +597,25 @@ export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {
   const w = weightsByName(trained.compression ? { ...trained, weights: maskWeights(arch, trained.compression, trained.weights) } : trained);
   const g = new GraphBuilder();
   let x = INPUT_NAME;
+  // Each layer's output tensor, for the residual additions that read an earlier one.
+  const outputs = new Map<string, string>();
   arch.layers.forEach((layer, li) => {
+    const q = trained.quantization.layers[li];
+    if (isWeightless(layer) && (!isFloatFormat(q.weight) || !isFloatFormat(q.activation))) {
+      throw new HwnasError('INPUT_UNSUPPORTED_FORMAT', `${layer.name}: a ${layer.kind} layer has no quantizer in training, but the quantization gives it a format`);
+    }
     if (layer.kind === 'conv') x = convNode(g, trained, w, layer, li, x);
     else if (layer.kind === 'maxpool') {
       g.node('MaxPool', `${layer.name}/maxpool`, [x], [`${layer.name}`], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
       x = layer.name;
-    } else if (layer.kind === 'dense') x = denseNode(g, trained, w, layer, li, x);
-    else throw new HwnasError('INPUT_BAD_MODEL', `the exporter has no ONNX form for ${layer.kind} layers yet (${layer.name})`);
+    } else if (layer.kind === 'add') {
+      g.node('Add', `${layer.name}/add`, [x, outputs.get(layer.from)!], [`${layer.name}`], [], `residual: the previous output + ${layer.from}`);
+      x = layer.name;
+    } else if (layer.kind === 'globalpool') {
+      g.node('GlobalAveragePool', `${layer.name}/gap`, [x], [`${layer.name}`]);
+      x = layer.name;
+    } else x = denseNode(g, trained, w, layer, li, x);
+    outputs.set(layer.name, x);
   });
   const [H, W, C] = arch.input;
   const input: OnnxValueInfo = {
@@ -541,7 +641,7 @@ export function buildOnnxModel(trained: TrainedModel, options: ExportOptions = {
   };
   const metadata: Record<string, string> = {
     'hwnas.format': 'hwnas-onnx/1',
-    'hwnas.layout': 'NCHW input; dense rows permuted from tfjs (h,w,c) to ONNX (c,h,w) flatten order',
+    'hwnas.layout': 'NCHW input; conv kernels HWIO -> OIHW, depthwise [k,k,C,1] -> [C,1,k,k] (group C); TF same padding as explicit pads; dense rows permuted from tfjs (h,w,c) to ONNX (c,h,w) flatten order',
     'hwnas.quantization': JSON.stringify(quantMeta),
     ...(options.metadata ?? {}),
   };

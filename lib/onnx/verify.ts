@@ -15,7 +15,9 @@
  * a rounding boundary — rare, but then the step propagates to the logits. Measured on 60 random lu2019-mnist
  * networks (half with BatchNorm) × 2,000 MNIST test images: 57 bit-for-bit equal up to float rounding of the
  * logits (≤ 2e-6), 3 with such a flip on 3–10 images (≤ 0.5 %), the largest logit difference then 3.1 % of
- * (1 + max |logit|), the predicted class the same on every image. Hence the checks:
+ * (1 + max |logit|), the predicted class the same on every image. MobileNet-like edge networks (float, so no
+ * flips; test/onnx/edge-verify.test.ts): 8 random edge-mbnet-reduced nets × 200 CIFAR-10 images, every logit
+ * within 1e-6 × (1 + max |logit|). Hence the checks:
  *   - the predicted class agrees on ≥ `minAgreement` (default 99.9 %) of the images;
  *   - the logits agree within float32 rounding, `exactTolerance` × (1 + max |logit|) (default 1e-5), on
  *     ≥ `minExact` of the images (default 99 %): a wrong layout, scale, rounding or bias breaks this on

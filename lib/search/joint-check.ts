@@ -25,6 +25,9 @@ export function countsLuts(model: string): boolean {
   return Object.hasOwn(HARDWARE_MODELS, model) && HARDWARE_MODELS[model as HardwareModelName].metrics.includes('luts');
 }
 
+/** The hardware models that describe the MobileNet-like edge spaces' layers. */
+export const EDGE_SPACE_MODELS: readonly string[] = ['edge'];
+
 /** Genomes mapped to learn which metrics the hardware model reports for this space and spec. */
 export const METRIC_PROBES = 16;
 
@@ -82,6 +85,10 @@ export async function jointConfigIssues(c: SearchConfig, objectives: readonly Ob
     data = DATASET_INFO[c.dataset];
     const spaceName: PresetName = c.space ?? (c.dataset === 'cifar10' ? 'lu2019-cifar10' : 'lu2019-mnist');
     const meta = presetSpace(spaceName).meta;
+    // MobileNet-like networks (depthwise, residual, global pooling) have a hardware view only on the edge model.
+    if (meta.family === 'edge-mbnet' && modelKnown && !EDGE_SPACE_MODELS.includes(model)) {
+      issues.push({ path: 'hardware.model', message: `${spaceName} has depthwise, residual and global-pooling layers, which hardware model ${model} does not describe; use ${EDGE_SPACE_MODELS.join(' or ')} (--model edge)` });
+    }
     if (meta.input && shape(meta.input) !== shape(data.shape)) {
       const fits = c.dataset === 'cifar10' ? 'lu2019-cifar10' : 'lu2019-mnist';
       issues.push({
@@ -97,7 +104,7 @@ export async function jointConfigIssues(c: SearchConfig, objectives: readonly Ob
 
   // Objectives on metrics nothing produces give an empty front after hours of training: the hardware model's
   // metrics are those it reports on a sample of the space (they depend on the model, the space and the spec).
-  if (modelKnown && specOk && data && !issues.some((i) => i.path === 'space')) {
+  if (modelKnown && specOk && data && !issues.some((i) => i.path === 'space' || i.path === 'hardware.model')) {
     let hardware: string[] | null = null;
     try {
       hardware = await hardwareMetricsOf(c, spaceOf(c));

@@ -9,7 +9,13 @@ import type { TaskExecutor } from '../eval/executor.js';
 import { createRedisTrainingPool } from '../eval/redis/from-config.js';
 import type { HardwareStage, TrainingStage } from '../eval/two-stage.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
+import { hardwareModel, parseHardwareSpec, type HardwareModelName, type HardwareSpecInput } from '../../hardware/model.js';
+import type { HardwareSpec } from '../../hardware/spec.js';
+
+/** What a model's designs run on, in words (the FPGA device unless the model says otherwise). */
+function targetOf(model: HardwareModelName, spec: HardwareSpec): string {
+  return hardwareModel(model).target?.(spec) ?? spec.device.name;
+}
 import { ModelHardwareStage } from '../eval/hardware-stage.js';
 import type { TrainRequest } from '../train/request.js';
 import { PoolTrainingStage } from '../eval/training-stage.js';
@@ -86,7 +92,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     training: new PoolTrainingStage(tp.pool, base, out, c.fidelity?.resource, warmStartOf(c, space)),
     trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir, c.fidelity?.resource),
     trainConcurrency: tp.workers,
-    description: tp.description ? `${model} on ${spec.device.name}; ${tp.description}` : `${model} on ${spec.device.name}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
+    description: tp.description ? `${model} on ${targetOf(model, spec)}; ${tp.description}` : `${model} on ${targetOf(model, spec)}; training: ${tp.workers} worker${tp.workers > 1 ? 's' : ''} × ${tp.threads} thread${tp.threads > 1 ? 's' : ''}`,
     close: async () => {
       if (!shared) await tp.pool.close();
     },

@@ -44,6 +44,10 @@ export const JOINT_OBJECTIVES: readonly Objective[] = [
 export function defaultJointObjectives(model: string): readonly Objective[] {
   // A measured CPU latency model (issue 14) counts no LUTs: accuracy ↑, latency ↓.
   if (model === 'ort-cpu') return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'latencyMs', direction: 'minimize' }];
+  // The edge accelerator (issue 13) counts latency and energy per image: accuracy ↑, latency ↓, energy ↓.
+  if (model === 'edge') {
+    return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'latencyMs', direction: 'minimize' }, { metric: 'energyNj', direction: 'minimize' }];
+  }
   if (model !== 'fnas-tiling' && model !== 'multi-fpga') return JOINT_OBJECTIVES;
   return [{ metric: 'accuracy', direction: 'maximize' }, { metric: 'throughput', direction: 'maximize' }, { metric: 'gopsPerW', direction: 'maximize' }];
 }

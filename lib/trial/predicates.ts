@@ -22,3 +22,14 @@ export function isFeasible(t: Pick<TrialResult, 'status' | 'violations' | 'metri
 export function wasTrained(t: Pick<FinishedTrial, 'timings' | 'extra'>): boolean {
   return t.timings?.train !== undefined && t.extra?.cached !== true;
 }
+
+/** The feasible trial with the highest finite accuracy (the first such on ties), or null: what `--best` picks. */
+export function mostAccurateFeasible<T extends Pick<TrialResult, 'status' | 'violations' | 'metrics'>>(trials: Iterable<T>): T | null {
+  let best: T | null = null;
+  for (const t of trials) {
+    const a = t.metrics?.accuracy;
+    if (!isFeasible(t) || a === undefined || !Number.isFinite(a)) continue;
+    if (!best || a > best.metrics.accuracy) best = t;
+  }
+  return best;
+}

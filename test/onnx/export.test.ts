@@ -166,8 +166,13 @@ describe('buildOnnxModel: structure', () => {
     });
     const avg = { kind: 'avgpool', name: 'P', inShape: [28, 28, 1], outShape: [14, 14, 1] };
     expect(() => buildOnnxModel(withLayer(avg))).toThrow(expect.objectContaining({ code: 'INPUT_UNSUPPORTED_LAYER', message: expect.stringContaining('avgpool') }));
+    // A stride the layer's shapes do not follow (28 → 28 at stride 2), and a stride that is no stride.
     const strided = { ...trained.architecture.layers[0], stride: 2 };
     expect(() => buildOnnxModel({ ...trained, architecture: { ...trained.architecture, layers: [strided, ...trained.architecture.layers.slice(1)] } })).toThrow(
+      expect.objectContaining({ code: 'INPUT_BAD_MODEL', message: expect.stringContaining('output shape [28,28,8] is not the [14,14,8]') }),
+    );
+    const halfStride = { ...trained.architecture.layers[0], stride: 0.5 };
+    expect(() => buildOnnxModel({ ...trained, architecture: { ...trained.architecture, layers: [halfStride, ...trained.architecture.layers.slice(1)] } })).toThrow(
       expect.objectContaining({ code: 'INPUT_UNSUPPORTED_LAYER' }),
     );
     const missing = { ...trained, weights: trained.weights.filter((w) => w.name !== 'L2/bias') };

@@ -5,6 +5,7 @@ import { nb201Space } from './nb201.js';
 import { lu2019FmnistSpace } from './lu2019-paper.js';
 import { COEXPLORE_CIFAR10, COEXPLORE_MNIST, coexploreSpace } from './coexplore.js';
 import { HOTNAS_CIFAR10, HOTNAS_MNIST, hotnasSpace } from './hotnas.js';
+import { EDGE_MBNET, EDGE_MBNET_REDUCED, edgeMbnetSpace } from './edge-mbnet.js';
 
 const PRESETS = {
   'lu2019-cifar10': () => lu2019Space(LU2019_CIFAR10),
@@ -19,6 +20,8 @@ const PRESETS = {
   'coexplore-mnist': () => coexploreSpace(COEXPLORE_MNIST),
   'hotnas-mnist': () => hotnasSpace(HOTNAS_MNIST),
   'hotnas-cifar10': () => hotnasSpace(HOTNAS_CIFAR10),
+  'edge-mbnet': () => edgeMbnetSpace(EDGE_MBNET),
+  'edge-mbnet-reduced': () => edgeMbnetSpace(EDGE_MBNET_REDUCED),
 } as const;
 
 /** Names of the preset spaces. */
