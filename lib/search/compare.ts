@@ -207,7 +207,7 @@ export async function runCompare(c: CompareConfig, progress: ProgressSink = SILE
               stages,
               constraints: jointConstraints(sc),
               objectives: defaultJointObjectives(c.hardware.model),
-              hypervolume: jointHypervolumeSpec(defaultJointObjectives(c.hardware.model), sc),
+              hypervolume: jointHypervolumeSpec(defaultJointObjectives(c.hardware.model), sc, space),
               strategy: sc.strategy,
               seed,
               trained: c.trained,

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, HwnasError } from '../errors.js';
 import { Rng } from '../rng.js';
-import { presetSpace, shapedPresetSpace, type PresetName } from '../space/index.js';
+import { largestEdgeMbnetGenome, presetSpace, shapedPresetSpace, type PresetName } from '../space/index.js';
 import { isCustomDataset } from '../train/datasets/custom.js';
 import { datasetInfo, datasetLabel, resolveDatasetRef } from '../train/datasets/registry.js';
 import type { SearchSpace } from '../space/search-space.js';
@@ -23,6 +23,7 @@ import { assertJointConfig, countsLuts } from './joint-check.js';
 import type { ProgressSinkFactory } from './progress.js';
 import { runStudy } from './run-study.js';
 import { openSearchZoo, zooSeedGenomes } from '../zoo/warm.js';
+import { decodeArchitecture, decodeQuantization } from '../space/decode.js';
 
 /** Budget of the main job when none is given: sized to finish well within 15 minutes on 2 cores. */
 export const DEFAULT_JOINT_BUDGET = { trials: 150, minutes: 12 } as const;
@@ -77,12 +78,26 @@ export function jointConstraints(c: SearchConfig): Constraint[] {
  * spec's corner (accuracy 0, the required throughput, the LUT budget) is the nadir and (accuracy 1,
  * 10× the required throughput, 0 LUTs) the ideal; reference (1, 1, 1).
  */
-export function jointHypervolumeSpec(objectives: readonly Objective[], c: SearchConfig): HypervolumeSpec | null {
+export function jointHypervolumeSpec(objectives: readonly Objective[], c: SearchConfig, space?: SearchSpace): HypervolumeSpec | null {
   const names = objectives.map((o) => o.metric).join(',');
+  if (names === 'accuracy,latencyMs,energyNj' && c.hardware.model === 'edge' && space?.meta.family === 'edge-mbnet') return edgeHypervolumeSpec(c, space);
   if (names !== 'accuracy,throughput,luts') return null;
   const thr = c.hardware.minThroughput ?? 100;
   const luts = c.hardware.lutBudget ?? 100_000;
   return { ideal: [-1, -10 * thr, 0], nadir: [0, -thr, luts], reference: [1, 1, 1] };
+}
+
+/**
+ * The edge search's hypervolume box: accuracy 0–1; latency and energy per image from 0 to those of the space's
+ * most expensive design on the spec's accelerator (the latency bound instead, when the spec sets one), so every
+ * design lies in the box and the hypervolume reads "how much of it the front dominates".
+ */
+function edgeHypervolumeSpec(c: SearchConfig, space: SearchSpace): HypervolumeSpec | null {
+  const spec = parseHardwareSpec(jointHardwareSpec(c), 'hardware');
+  const g = largestEdgeMbnetGenome(space);
+  const largest = hardwareModel('edge').evaluate(decodeArchitecture(space, g), decodeQuantization(space, g), spec);
+  if (!Number.isFinite(largest.latencyMs) || largest.energyNj === undefined) return null;
+  return { ideal: [-1, 0, 0], nadir: [0, c.hardware.maxLatencyMs ?? largest.latencyMs, largest.energyNj], reference: [1, 1, 1] };
 }
 
 /** The full configuration a joint search ran with, from its journal (for --resume). */
@@ -154,7 +169,7 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
         constraints: jointConstraints(c),
         strategy: c.strategy,
         seed: c.seed,
-        meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c) },
+        meta: { kind: 'joint', dataset: c.dataset, config: c, hypervolume: jointHypervolumeSpec(objectives, c, space) },
         // A hot start evaluates the zoo's networks first (mapped into this space); strategies learn from them.
         ...(zoo && !o.resume ? { enqueue: await zooSeedGenomes(zoo, space, c.seed, (gs) => stages.hardware.evaluate(gs)) } : {}),
         // Fast exploration (strategies that search hardware genes): stage 1 alone, no training.

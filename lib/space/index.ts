@@ -6,7 +6,7 @@ export * from './variation.js';
 export * from './views.js';
 export * from './decode.js';
 export * from './decode-edge.js';
-export { edgeMbnetSpace, EDGE_MBNET, EDGE_MBNET_REDUCED, type EdgeMbnetOptions, type EdgeMbStageBase } from './presets/edge-mbnet.js';
+export { edgeMbnetSpace, largestEdgeMbnetGenome, EDGE_MBNET, EDGE_MBNET_REDUCED, type EdgeMbnetOptions, type EdgeMbStageBase } from './presets/edge-mbnet.js';
 export * from './decode-hardware.js';
 export * from './decode-compression.js';
 export * from './presets/index.js';

@@ -6,7 +6,8 @@
  * seven stages at 224×224; `edge-mbnet-reduced` has five shallow stages at 32×32 for searches that train here.
  * Decoded by lib/space/decode-edge.ts; hardware/edge-workloads.ts turns the result into layers.
  */
-import type { Gene } from '../gene.js';
+import type { Gene, GeneValue } from '../gene.js';
+import type { Genome } from '../genome.js';
 import { SearchSpace } from '../search-space.js';
 
 /** One stage's fixed facts: base output channels, first stride, most blocks. */
@@ -77,4 +78,19 @@ export function edgeMbnetSpace(o: EdgeMbnetOptions = EDGE_MBNET_REDUCED): Search
     genes,
     meta: { family: 'edge-mbnet', input: [o.input, o.input, o.channels], classes: o.classes, stemChannels: o.stemChannels, headChannels: o.headChannels, stages: o.stages },
   });
+}
+
+/**
+ * The most expensive design of an edge-mbnet space: every stage a fused inverted bottleneck (a dense k×k
+ * convolution at the expanded width) with the largest kernel, expansion, block count and width.
+ */
+export function largestEdgeMbnetGenome(space: SearchSpace): Genome {
+  const g: Record<string, GeneValue> = {};
+  for (const gene of space.genes) {
+    if (gene.name.endsWith('.op')) g[gene.name] = 'fused';
+    else if (gene.kind === 'int') g[gene.name] = gene.max;
+    else if (gene.kind === 'choice') g[gene.name] = Math.max(...(gene.choices as number[]));
+    else throw new RangeError(`edge-mbnet gene ${gene.name} is of kind ${gene.kind}`);
+  }
+  return g;
 }
