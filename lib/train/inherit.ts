@@ -10,10 +10,13 @@
  *   bias, BatchNorm gamma/beta/moving statistics (Cout): the first min(Cout) entries;
  *   dense kernel (h·w·c, classes): copied per (h, w, c < min(c)) only when both feature maps have the same h × w
  *     (otherwise the flattening differs and nothing is copied); its bias whole;
- *   anything else (a layer the parent lacks, a shape that does not line up): left as initialised.
+ *   anything else (a layer the parent lacks, a shape that does not line up, a depthwise convolution where the
+ *   parent's layer of that name is a regular one or the reverse — their kernels mean different things): left as
+ *   initialised. Residual additions and global pooling hold no weights; a dense layer after global pooling
+ *   reads a 1×1 map, so its rows are the channels.
  * Weights keep their float32 masters; the child's own quantizers apply in fine-tuning.
  */
-import type { Architecture } from '../space/decode.js';
+import { convGroups, type Architecture, type LayerSpec } from '../space/decode.js';
 import type { NamedArray, QuantizedCnn, TrainedModel } from './build-model.js';
 import { loadTrainedModel } from './model-store.js';
 
@@ -90,7 +93,7 @@ export function inheritWeights(parent: TrainedModel, architecture: Architecture,
     const mine = layerOf.get(layerName);
     const theirs = parentLayer.get(layerName);
     let n = 0;
-    if (src && mine && theirs && mine.kind === theirs.kind) {
+    if (src && mine && theirs && mine.kind === theirs.kind && sameConvType(mine, theirs)) {
       if (mine.kind === 'conv' && part === 'kernel') {
         // Centre the smaller window in the larger: offset = (K_child − K_parent) / 2 (kernels are odd).
         const off = (w.shape[0] - src.shape[0]) / 2;
@@ -106,6 +109,12 @@ export function inheritWeights(parent: TrainedModel, architecture: Architecture,
     return { name: w.name, shape: w.shape, data };
   });
   return { weights, stats: { copied, total, layers } };
+}
+
+/** Both regular or both depthwise (other layer kinds: true). */
+function sameConvType(a: LayerSpec, b: LayerSpec): boolean {
+  if (a.kind !== 'conv' || b.kind !== 'conv') return true;
+  return (convGroups(a) > 1) === (convGroups(b) > 1);
 }
 
 function splitName(name: string): [string, string] {

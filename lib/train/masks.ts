@@ -19,7 +19,7 @@
  * (`TrainedModel.compression`), so inference, export and verification apply the same ones.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isWeightless, type Architecture, type ConvLayer, type LayerSpec } from '../space/decode.js';
+import { convGroups, isWeightless, type Architecture, type ConvLayer, type LayerSpec } from '../space/decode.js';
 import type { Compression } from '../space/decode-compression.js';
 
 /** A weight array by name (structurally build-model's NamedArray). */
@@ -50,9 +50,29 @@ function weightOf(weights: readonly WeightArray[], name: string): WeightArray {
   return w;
 }
 
+/**
+ * Refuses pruning the rules above do not describe: a depthwise convolution (its kernel is [K,K,C,1], one filter
+ * per channel, and its filters are its input channels), a layer whose next MAC layer is depthwise (the pruned
+ * channel would need the depthwise filter pruned too), and any network with residual additions (a pruned
+ * channel is not dead once the addition brings the skipped path's values back).
+ */
+function checkPrunable(arch: Architecture, layer: string): void {
+  const i = arch.layers.findIndex((l) => l.kind === 'conv' && l.name === layer);
+  if (i < 0) return;
+  const conv = arch.layers[i] as ConvLayer;
+  if (convGroups(conv) > 1) throw new RangeError(`compression of layer "${layer}": pruning depthwise convolutions is not supported`);
+  const next = nextMacLayer(arch, i);
+  if (next?.kind === 'conv' && convGroups(next) > 1) {
+    throw new RangeError(`compression of layer "${layer}": pruning the input of a depthwise convolution (${next.name}) is not supported`);
+  }
+  const add = arch.layers.find((l) => l.kind === 'add');
+  if (add) throw new RangeError(`compression of layer "${layer}": pruning networks with residual additions (${add.name}) is not supported`);
+}
+
 /** Chooses the masks of `compression` from `weights` (the rule in the module comment). */
 export function chooseMasks(arch: Architecture, compression: Compression, weights: readonly WeightArray[]): CompressionMasks {
   const layers: LayerMasks[] = [];
+  for (const lc of compression.layers) checkPrunable(arch, lc.layer);
   for (const lc of compression.layers) {
     const conv = arch.layers.find((l): l is ConvLayer => l.kind === 'conv' && l.name === lc.layer);
     if (!conv) throw new RangeError(`compression names layer "${lc.layer}", the architecture has no such conv layer`);
@@ -115,6 +135,7 @@ export function maskArrays(arch: Architecture, masks: CompressionMasks): Map<str
   for (const lm of masks.layers) {
     const i = arch.layers.findIndex((l) => l.kind === 'conv' && l.name === lm.layer);
     if (i < 0) throw new RangeError(`masks name layer "${lm.layer}", the architecture has no such conv layer`);
+    checkPrunable(arch, lm.layer);
     const conv = arch.layers[i] as ConvLayer;
     const cin = conv.inShape[2];
     const cout = conv.filters;

@@ -9,10 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { flipTransposeFilter } from './filter-layout.js';
 import { captureKernel, release, reshapeView, run, WASM, type WasmBackendLike } from './wasm-util.js';
 
 /** dy with (s−1) zeros after every pixel along height and width: (N, OH·sh, OW·sw, M). */
-function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
+export function dilate(backend: WasmBackendLike, dy: TensorInfo, sh: number, sw: number): TensorInfo {
   const [n, oh, ow, m] = dy.shape;
   const v = reshapeView(backend, dy, [n, oh, 1, ow, 1, m]);
   const padded = run('PadV2', backend, { x: v }, {
@@ -59,10 +60,8 @@ function conv2DBackpropInput(args: {
   );
   const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
 
-  // Filter (KH,KW,C,M) → flipped, channels swapped (KH,KW,M,C).
-  const wT = run('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
-  const wF = run('Reverse', backend, { x: wT }, { dims: [0, 1] });
-  release(backend, wT);
+  // Filter (KH,KW,C,M) → flipped, channels swapped (KH,KW,M,C), in one pass (filter-layout.ts).
+  const wF = flipTransposeFilter(backend, filter);
 
   let src = sh > 1 || sw > 1 ? dilate(backend, dy, sh, sw) : dy;
   // Zero padding before/after the (dilated) dy so a 'valid' correlation yields exactly H×W.
@@ -105,7 +104,7 @@ function conv2DBackpropInput(args: {
 
 /** Kernel config (registered by {@link registerWasmTrainingKernels}); overrides tfjs-wasm's own. */
 export function conv2DBackpropInputConfig(): KernelConfig {
-  for (const k of ['Transpose', 'Reverse', 'PadV2', 'Slice', 'Conv2D']) captureKernel(k);
+  for (const k of ['PadV2', 'Slice', 'Conv2D']) captureKernel(k);
   return {
     kernelName: tf.Conv2DBackpropInput,
     backendName: WASM,

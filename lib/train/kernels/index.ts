@@ -1,12 +1,16 @@
 /**
- * Our training kernels for tfjs-backend-wasm: Conv2DBackpropFilter (missing in wasm), fast Conv2DBackpropInput,
+ * Our training kernels for tfjs-backend-wasm: Conv2DBackpropFilter and the two depthwise gradients
+ * DepthwiseConv2dNativeBackpropFilter/Input (missing in wasm), fast Conv2DBackpropInput,
  * MaxPoolGrad and transposed BatchMatMul (tfjs-wasm's are scalar loops), and two fused kernels of our own for
- * quantization-aware training (HwnasFakeQuant, HwnasActGrad). Registered once per thread.
+ * quantization-aware training (HwnasFakeQuant, HwnasActGrad), and a kernel crop (HwnasCropTaps). Registered once
+ * per thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { depthwiseBackpropConfigs } from './depthwise-backprop.js';
+import { CROP_TAPS_KERNEL, cropTapsConfig } from './filter-layout.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { ACT_GRAD_KERNEL, FAKE_QUANT_KERNEL, quantKernelConfigs } from './quant-kernels.js';
 import { WASM } from './wasm-util.js';
@@ -15,23 +19,30 @@ import { WASM } from './wasm-util.js';
 export const OWN_WASM_KERNELS: readonly string[] = [
   tf.Conv2DBackpropFilter,
   tf.Conv2DBackpropInput,
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  tf.DepthwiseConv2dNativeBackpropInput,
   tf.MaxPoolGrad,
   tf.BatchMatMul,
   FAKE_QUANT_KERNEL,
   ACT_GRAD_KERNEL,
+  CROP_TAPS_KERNEL,
 ];
 
 let registered = false;
 
+/** Kernels wasm has no implementation of: always ours. */
+const WASM_MISSING: readonly string[] = [tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter, tf.DepthwiseConv2dNativeBackpropInput];
+
 /**
  * Our kernels to install: all, unless env `HWNAS_WASM_KERNELS` lists some (comma-separated kernel names, or
- * `none`) — for benchmarks against tfjs-wasm's own kernels. Conv2DBackpropFilter is always needed (wasm has none).
+ * `none`) — for benchmarks against tfjs-wasm's own kernels. Those wasm lacks (Conv2DBackpropFilter, the
+ * depthwise gradients) are always installed.
  */
 export function ownKernelsFromEnv(): readonly string[] {
   const v = process.env.HWNAS_WASM_KERNELS;
   if (v === undefined || v === '' || v === 'all') return OWN_WASM_KERNELS;
   const asked = v === 'none' ? [] : v.split(',').map((s) => s.trim());
-  return [tf.Conv2DBackpropFilter, ...asked.filter((k) => OWN_WASM_KERNELS.includes(k) && k !== tf.Conv2DBackpropFilter)];
+  return [...WASM_MISSING, ...asked.filter((k) => OWN_WASM_KERNELS.includes(k) && !WASM_MISSING.includes(k))];
 }
 
 /**
@@ -44,9 +55,11 @@ export function registerWasmTrainingKernels(only: readonly string[] = ownKernels
   const configs = [
     conv2DBackpropFilterConfig(),
     conv2DBackpropInputConfig(),
+    ...depthwiseBackpropConfigs(),
     maxPoolGradConfig(),
     batchMatMulConfig(),
     ...quantKernelConfigs(),
+    cropTapsConfig(),
   ];
   for (const cfg of configs) {
     if (!only.includes(cfg.kernelName)) continue;

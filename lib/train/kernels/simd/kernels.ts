@@ -8,6 +8,8 @@
  * - `pool_grad_2x2`: MaxPoolGrad of a 2×2/2 pool, four channels at a time, first maximum wins.
  * - `act_grad`: dz = dy where lo ≤ z ≤ hi (else 0) and db += Σ_pixels dz (ReLU / quantizer gradient + bias grad).
  * - `fake_quant`: y = clamp(nearest(z·scale), qmin, qmax)·step (nearest = round half to even, as ROUNDING).
+ * - `dwbpf_<V>`: DepthwiseConv2dNativeBackpropFilter for one tap over blocks of 4·V channels:
+ *   out[kh,kw,c] += Σ_{n,rows,cols} x[…, c] · dy[…, c] with V f32x4 accumulators.
  */
 import { addTo, F32, I32, moduleBytes, op, repeat, V128, type FuncDef, type ValType } from './emit.js';
 import { KernelTeam } from './team.js';
@@ -303,11 +305,77 @@ function fakeQuant(): FuncDef {
   return { name: 'fake_quant', params, locals, body: body.flat() };
 }
 
+/** Channel blocks (f32x4 vectors) we generate depthwise filter-gradient variants for. */
+export const DWBPF_V = [1, 2, 4] as const;
+
+/**
+ * dwbpf_<V>(x, dy, out, n, rows, cols, xN, xRow, xPix, dyN, dyRow, dyPix, cBlocks)
+ * For each of `cBlocks` consecutive blocks of 4·V channels: out[c] += Σ over n images × rows × cols output
+ * pixels of x[…, c] · dy[…, c] (a depthwise convolution's filter gradient at one tap: each channel meets only
+ * itself). Accumulators are loaded from and stored back to `out`, so callers can split the pixels into chunks.
+ * Addresses and strides in bytes as for bpf_<CB>x<MB>.
+ */
+function dwbpfBlock(V: number): FuncDef {
+  const P = { x: 0, dy: 1, out: 2, n: 3, rows: 4, cols: 5, xN: 6, xRow: 7, xPix: 8, dyN: 9, dyRow: 10, dyPix: 11, cBlocks: 12 };
+  const params: ValType[] = new Array(13).fill(I32);
+  let next = 13;
+  const L = { cn: next++, cr: next++, cc: next++, cb: next++, xi: next++, di: next++, xr: next++, dr: next++, xp: next++, dp: next++ };
+  const locals: ValType[] = new Array(10).fill(I32);
+  const acc: number[] = [];
+  for (let j = 0; j < V; j++) {
+    acc.push(next++);
+    locals.push(V128);
+  }
+  const inner: number[][] = [];
+  for (let j = 0; j < V; j++) {
+    inner.push(op.get(acc[j]), op.get(L.xp), op.v128Load(16 * j), op.get(L.dp), op.v128Load(16 * j), op.f32x4Mul, op.f32x4Add, op.set(acc[j]));
+  }
+  inner.push(addTo(L.xp, op.get(P.xPix)), addTo(L.dp, op.get(P.dyPix)));
+  const loadAcc = acc.map((a, j) => [...op.get(P.out), ...op.v128Load(16 * j), ...op.set(a)]);
+  const storeAcc = acc.map((a, j) => [...op.get(P.out), ...op.get(a), ...op.v128Store(16 * j)]);
+  const body: number[][] = [
+    repeat(
+      L.cb,
+      op.get(P.cBlocks),
+      ...loadAcc,
+      [...op.get(P.x), ...op.set(L.xi), ...op.get(P.dy), ...op.set(L.di)],
+      repeat(
+        L.cn,
+        op.get(P.n),
+        op.get(L.xi),
+        op.set(L.xr),
+        op.get(L.di),
+        op.set(L.dr),
+        repeat(
+          L.cr,
+          op.get(P.rows),
+          op.get(L.xr),
+          op.set(L.xp),
+          op.get(L.dr),
+          op.set(L.dp),
+          repeat(L.cc, op.get(P.cols), ...inner),
+          addTo(L.xr, op.get(P.xRow)),
+          addTo(L.dr, op.get(P.dyRow)),
+        ),
+        addTo(L.xi, op.get(P.xN)),
+        addTo(L.di, op.get(P.dyN)),
+      ),
+      ...storeAcc,
+      // Next block of 4·V channels: x, dy and out all move 4·V floats along.
+      addTo(P.x, op.i32(V * 16)),
+      addTo(P.dy, op.i32(V * 16)),
+      addTo(P.out, op.i32(V * 16)),
+    ),
+  ];
+  return { name: `dwbpf_${V}`, params, locals, body: body.flat() };
+}
+
 /** Every function of the module. */
 export function kernelFunctions(): FuncDef[] {
   const fns: FuncDef[] = [];
   for (const cb of BPF_CB) for (const mb of BPF_MB) fns.push(bpfBlock(cb, mb));
   fns.push(poolGrad2x2(), actGrad(), fakeQuant());
+  for (const v of DWBPF_V) fns.push(dwbpfBlock(v));
   return fns;
 }
 
