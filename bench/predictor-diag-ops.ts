@@ -27,7 +27,7 @@ const passes: GraphTiming[][] = [];
 for (let i = 0; i < Number(passesArg); i++) passes.push(await timeGraphs(withEmpty, timing));
 const perPass = passes.map((ts) => {
   const overhead = median(ts.filter((t) => t.key.startsWith('empty#')).map((t) => normalise(t, f.referenceLevels)));
-  return Object.fromEntries(ts.filter((t) => !t.key.startsWith('empty#')).map((t) => [t.key, Math.max(0, normalise(t, f.referenceLevels) - overhead)]));
+  return Object.fromEntries(ts.filter((t) => !t.key.startsWith('empty#')).map((t) => [t.key, normalise(t, f.referenceLevels) - overhead]));
 });
 fs.writeFileSync(out, JSON.stringify({ passes: perPass }));
 console.log(`timed ${graphs.length} ops × ${passes.length} passes → ${out}`);

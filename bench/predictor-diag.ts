@@ -32,7 +32,7 @@ const m1 = await measure(all, Number(ms));
 const m2 = await measure(held, Number(ms) + 1);
 const rows = all.map((n, i) => {
   const net = fromArchitecture(decodeArchitecture(n.space, n.genome), decodeQuantization(n.space, n.genome));
-  return { set: i < calib.length ? 'calib' : 'held', key: n.key, sums: p.sums(net), ops: networkOps(net).map((o) => ({ key: opKey(o), spec: o, lookupMs: p.opMs(o) })), predictedMs: p.predictNetworkMs(net), ms: m1[i].ms, rawMs: m1[i].rawMs, spread: m1[i].spread, references: m1[i].references, againReferences: i >= calib.length ? m2[i - calib.length].references : null, againMs: i >= calib.length ? m2[i - calib.length].ms : null, againRawMs: i >= calib.length ? m2[i - calib.length].rawMs : null };
+  return { set: i < calib.length ? 'calib' : 'held', key: n.key, sums: p.sums(net), ops: networkOps(net).map((o) => ({ key: opKey(o), spec: o, lookupMs: p.lookupMs(o) })), predictedMs: p.predictNetworkMs(net), ms: m1[i].ms, rawMs: m1[i].rawMs, spread: m1[i].spread, references: m1[i].references, againReferences: i >= calib.length ? m2[i - calib.length].references : null, againMs: i >= calib.length ? m2[i - calib.length].ms : null, againRawMs: i >= calib.length ? m2[i - calib.length].rawMs : null };
 });
 fs.writeFileSync(out, JSON.stringify({ wallS: (Date.now() - t0) / 1000, rows }));
 console.log(`wrote ${rows.length} rows to ${out} in ${(Date.now() - t0) / 1000} s`);

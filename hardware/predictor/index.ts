@@ -6,6 +6,8 @@ import type { LatencyPredictor } from './predictor.js';
 export * from './ops.js';
 export * from './fit.js';
 export * from './predictor.js';
+export * from './recalibration.js';
+export * from './op-deltas.js';
 export { ortCpuModel, ortCpuPredictor } from './ort-cpu.js';
 
 /**

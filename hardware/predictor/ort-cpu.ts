@@ -43,7 +43,7 @@ function report(net: HwNetwork, spec: HardwareSpec, options: EvaluateOptions): H
     : undefined;
   return {
     model: 'ort-cpu',
-    device: `${p.file.machine.cpu} (${p.file.machine.runtime} ${p.file.machine.runtimeVersion}, ${p.file.machine.threads} thread${p.file.machine.threads > 1 ? 's' : ''})`,
+    device: `${p.file.machine.cpu} (${p.file.machine.runtime} ${p.file.machine.runtimeVersion}, ${p.file.machine.threads} thread${p.file.machine.threads > 1 ? 's' : ''}${p.recalibration ? `, recalibrated ${p.recalibration.createdAt}` : ''})`,
     feasible,
     luts: null,
     dsps: 0,

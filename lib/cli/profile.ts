@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { decodeModel } from '../onnx/proto.js';
 import { DEFAULT_PROFILE, measureOnnx, runProfile } from '../profile/profile.js';
 import { finalistsOf, measureFinalists } from '../profile/finalists.js';
+import { DEFAULT_RECALIBRATION_PANEL, recalibrateFile } from '../profile/recalibrate.js';
 import { loadRun } from '../report/load.js';
 import { SearchSpace } from '../space/search-space.js';
 import { PRESET_NAMES, type PresetName } from '../space/presets/index.js';
@@ -37,6 +38,8 @@ interface ProfileFlags {
   predictor?: string;
   measureRun?: string;
   finalists?: string;
+  recalibrate?: boolean;
+  panel?: string;
 }
 
 /**
@@ -95,6 +98,55 @@ async function measureFile(f: ProfileFlags): Promise<void> {
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
+/**
+ * `hwnas search --recalibrate`: before a search with `--model ort-cpu` predicts anything, the stored predictor is
+ * recalibrated to the machine's speed now and the map stored in its file (which the pool workers read). Not on
+ * `--resume`: a resumed run keeps the predictions it had. Says what it did on stderr.
+ */
+export async function recalibrateForSearch(model: string | undefined, resume: boolean): Promise<void> {
+  if (model !== 'ort-cpu') throw new ConfigError([{ path: '--recalibrate', message: `applies to --model ort-cpu (the measured CPU predictor), not to ${model ?? 'the default model'}` }], 'hwnas search: bad arguments');
+  if (resume) {
+    process.stderr.write('hwnas: --recalibrate ignored on --resume (the run keeps the predictor as it was)\n');
+    return;
+  }
+  const file = predictorPath('ort-cpu');
+  const res = await recalibrateFile(file);
+  const c = res.recalibration;
+  process.stderr.write(`hwnas: ort-cpu predictor recalibrated on ${c.panel} networks in ${(res.wallMs / 1000).toFixed(1)} s (${c.map}; panel within ±10 %: ${pct(c.before.within10)} stored → ${pct(c.after.within10)} leave-one-out); stored in ${file}\n`);
+}
+
+/**
+ * `hwnas profile --recalibrate`: re-times the recalibration panel now, fits the map from the stored predictions to the
+ * machine's speed now (lib/profile/recalibrate.ts) and stores it in the predictor file, which every later search,
+ * pool worker and `--measure` reads.
+ */
+async function recalibrateCommand(f: ProfileFlags): Promise<void> {
+  const r = new FlagReader();
+  const panel = r.int('panel', f.panel, 8, 10_000);
+  if (r.issues.length > 0) throw new ConfigError(r.issues, 'hwnas profile --recalibrate: bad arguments');
+  const file = f.predictor ?? f.out ?? predictorPath('ort-cpu');
+  loadPredictor(file); // says what to run when it is missing or old, before any timing
+  const mode: ProgressMode = f.quiet ? 'quiet' : f.json ? 'json' : 'auto';
+  const progress = new ProgressReporter('profile: recalibration panel', mode);
+  const t0 = Date.now();
+  const res = await recalibrateFile(file, {
+    panel: panel!,
+    onProgress: (done, total) => {
+      const el = Date.now() - t0;
+      progress.update({ done, total, etaMs: done > 0 ? (el / done) * (total - done) : undefined });
+    },
+  });
+  progress.stop();
+  const c = res.recalibration;
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ event: 'recalibrate', predictor: file, wallMs: res.wallMs, recalibration: c }) + '\n');
+    return;
+  }
+  if (f.quiet) return;
+  process.stdout.write(`recalibrated ${file} on ${c.panel} networks timed now in ${(res.wallMs / 1000).toFixed(1)} s (load average ${c.loadAvg.toFixed(1)}): ${c.map === 'identity' ? 'the stored predictions kept (no fit predicted the panel better)' : `now ≈ ${c.a.toFixed(3)} × profile ${c.b < 0 ? '−' : '+'} ${Math.abs(1000 * c.b).toFixed(1)} µs${c.map === 'ridge' ? ` + per-group terms (λ ${c.lambda})` : ''}`}\n`);
+  process.stdout.write(`panel within ±10 %: stored ${pct(c.before.within10)} (RMSE ${c.before.rmsePct.toFixed(1)} %) → recalibrated ${pct(c.after.within10)} (RMSE ${c.after.rmsePct.toFixed(1)} %, leave-one-out)\n`);
+}
+
 /** Registers `hwnas profile`. */
 export function register(program: Command): void {
   program
@@ -117,8 +169,11 @@ export function register(program: Command): void {
     .option('--measure-run <dir>', "instead of profiling: time a run's most accurate feasible trials and pick the most accurate that meets the target measured")
     .option('--finalists <n>', 'with --measure-run: trials to time', '8')
     .option('--latency-ms <ms>', "with --measure / --measure-run: the target (--measure-run: default the run's latency constraint)")
-    .option('--predictor <file>', `with --measure / --measure-run: the predictor file (default ${predictorPath('ort-cpu')})`)
+    .option('--predictor <file>', `with --measure / --measure-run / --recalibrate: the predictor file (default ${predictorPath('ort-cpu')})`)
+    .option('--recalibrate', "instead of profiling: re-time a panel of networks now and store the map from the stored predictions to the machine's speed now in the predictor file (seconds)")
+    .option('--panel <n>', 'with --recalibrate: networks timed', String(DEFAULT_RECALIBRATION_PANEL))
     .action(async (f: ProfileFlags) => {
+      if (f.recalibrate) return recalibrateCommand(f);
       if (f.measure !== undefined) return measureFile(f);
       if (f.measureRun !== undefined) return measureRun(f);
       const r = new FlagReader();
@@ -183,6 +238,8 @@ export function register(program: Command): void {
       const m = file.machine;
       process.stdout.write(`profiled ${Object.keys(file.table).length} operators on ${m.cpu} (${m.cores} cores), ${m.runtime} ${m.runtimeVersion}, ${m.threads} thread${m.threads > 1 ? 's' : ''}, ${file.settings.repeats} repeats (${file.settings.statistic}) in ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${m.loadAvg.map((x) => x.toFixed(1)).join(' → ')}\n`);
       process.stdout.write(`run overhead ${(file.overheadMs * 1000).toFixed(1)} µs; correction ${file.correction.kind} (leave-one-out RMSE ${Object.entries(file.correction.candidates).map(([k, c]) => `${k} ${c.looRmsePct.toFixed(1)} %`).join(', ')})\n`);
+      const d = file.opDeltas;
+      process.stdout.write(d ? `per-operator departures for ${Object.keys(d.ms).length} operators (λ ${d.lambda}): leave-one-out RMSE ${d.looRmsePct.toFixed(1)} % against ${d.baseRmsePct.toFixed(1)} % without\n` : 'no per-operator departures (none predicted the calibration networks better)\n');
       if (v) {
         const a = v.accuracy;
         process.stdout.write(`validation on ${v.networks} held-out networks: ${pct(a.within10)} within ±10 %, Kendall τ ${a.kendallTau.toFixed(3)}, RMSE ${a.rmsePct.toFixed(1)} % (raw, without the speed reference: ${pct(v.rawAccuracy.within10)}, τ ${v.rawAccuracy.kendallTau.toFixed(3)}); measurement noise (IQR/median of the repeats) ${pct(v.noise)}\n`);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { recalibrateForSearch } from './profile.js';
 import { ConfigError, HwnasError, type Issue } from '../errors.js';
 import { JOINT_DATASETS, JOINT_SPACES, defaultSearchConfig, mergeConfig, parseSearchConfig, readConfigFile, searchConfigSchema, type SearchConfig } from '../config.js';
 import { PROBLEM_NAMES } from '../../problems/index.js';
@@ -16,6 +17,7 @@ import { problemOfConfig, runProblemSearch } from '../search/run-problem.js';
 import { parseObjectiveList } from '../../problems/table.js';
 import { jointSpace, runJointSearch, readRunConfig, withJointDefaults } from '../search/run-joint.js';
 import { decodeArchitecture, decodeQuantization } from '../space/decode.js';
+import { decodeEdgeMbnet } from '../space/decode-edge.js';
 import type { Genome } from '../space/genome.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { RUN_FILES } from '../study/journal.js';
@@ -56,6 +58,7 @@ interface SearchFlags {
   out?: string;
   resume?: boolean;
   forceUnlock?: boolean;
+  recalibrate?: boolean;
   zoo?: string;
   warmImages?: string;
   quiet?: boolean;
@@ -312,6 +315,16 @@ function bitsPerLayer(space: SearchSpace, genome: Genome): string {
     .join(' | ');
 }
 
+/** Column headings of the metrics a joint summary prints. */
+const METRIC_LABELS: Record<string, string> = { throughput: 'img/s', luts: 'LUTs', gopsPerW: 'GOPS/W', latencyMs: 'ms', energyNj: 'nJ', dsps: 'DSPs', areaUm2: 'µm²' };
+
+/** A MobileNet-like design in a few characters per stage: `fused k3 ×6 ×2 c24`. */
+function edgeStages(space: SearchSpace, genome: Genome): string {
+  return decodeEdgeMbnet(space, genome)
+    .stages.map((st) => `${st.op} k${st.k} ×${st.t} ×${st.n} c${st.c}`)
+    .join(' | ');
+}
+
 function printSummary(s: StudySummary, out: string, json: boolean, space: SearchSpace | null): void {
   if (json) {
     process.stdout.write(JSON.stringify({ event: 'summary', out, ...s }) + '\n');
@@ -327,15 +340,15 @@ function printSummary(s: StudySummary, out: string, json: boolean, space: Search
     // The joint search: the best feasible designs first, as a designer reads them.
     const best = [...s.pareto].sort((a, b) => b.metrics.accuracy - a.metrics.accuracy).slice(0, 10);
     lines.push(`best feasible designs (Pareto front: ${s.pareto.length}):`);
-    // Tiling models count DSPs and energy, not LUTs: their column is GOPS/W.
-    const third = s.pareto.some((p) => p.metrics.luts !== undefined) ? 'luts' : 'gopsPerW';
-    lines.push(`  trial  accuracy  img/s   ${third === 'luts' ? '  LUTs' : 'GOPS/W'}    layers  bits per layer (w = weights, a = activations; int.frac)`);
+    // One column per hardware objective, as the model measures it (LUTs, GOPS/W, ms, nJ …).
+    const hwMetrics = s.objectives.map((o) => o.metric).filter((m) => m !== 'accuracy');
+    const cell = (m: string, v: number | undefined): string => (v === undefined ? '—' : m === 'luts' || m === 'throughput' ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+    const edge = space.meta.family === 'edge-mbnet';
+    lines.push(`  trial  accuracy  ${hwMetrics.map((m) => (METRIC_LABELS[m] ?? m).padStart(8)).join('  ')}  layers  ${edge ? 'stages (block kernel ×expansion ×blocks channels)' : 'bits per layer (w = weights, a = activations; int.frac)'}`);
     for (const p of best) {
       const depth = decodeArchitecture(space, p.genome).layers.filter((l) => l.kind === 'conv').length;
-      const v = p.metrics[third];
-      const col = v === undefined ? '—' : third === 'luts' ? String(Math.round(v)) : v.toFixed(2);
       lines.push(
-        `  #${String(p.number).padEnd(5)} ${(p.metrics.accuracy * 100).toFixed(2).padStart(6)}%  ${Math.round(p.metrics.throughput).toString().padStart(7)}  ${col.padStart(7)}  ${String(depth).padStart(6)}  ${bitsPerLayer(space, p.genome)}`,
+        `  #${String(p.number).padEnd(5)} ${(p.metrics.accuracy * 100).toFixed(2).padStart(6)}%  ${hwMetrics.map((m) => cell(m, p.metrics[m]).padStart(8)).join('  ')}  ${String(depth).padStart(6)}  ${edge ? edgeStages(space, p.genome) : bitsPerLayer(space, p.genome)}`,
       );
     }
   } else {
@@ -360,7 +373,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', `dataset of the joint search (${JOINT_DATASETS.join(', ')})`)
     .option('--dataset-dir <dir>', 'your own dataset: train/<class>/*.png + test/<class>/*.png, MNIST-named IDX files or x_train.npy …')
     .option('--strategy <name>', `search strategy (${STRATEGY_NAMES.join(', ')})`)
-    .option('--model <name>', `hardware model of the joint search (${HARDWARE_MODEL_NAMES.join(', ')}; ort-cpu = this CPU in onnxruntime-node, after \`hwnas profile\`; coexplore-* spaces: fnas-tiling or multi-fpga)`)
+    .option('--model <name>', `hardware model of the joint search (${HARDWARE_MODEL_NAMES.join(', ')}; ort-cpu = this CPU in onnxruntime-node, after \`hwnas profile\`; coexplore-* spaces: fnas-tiling or multi-fpga; edge-mbnet-reduced: edge)`)
     .option('--device <name>', 'FPGA device of the joint search (e.g. ep4ce115, xc7z020)')
     .option('--space <name>', `space preset of the joint search (${JOINT_SPACES.join(', ')}; default follows the dataset)`)
     .option('--luts <n>', 'LUT budget')
@@ -383,6 +396,7 @@ export function register(program: Command): void {
     .option('--force-unlock', "remove the run directory's lock first, whoever holds it (a search on another host that is gone)")
     .option('--quiet', 'no progress display')
     .option('--json', 'one JSON line per event on stdout')
+    .option('--recalibrate', "with --model ort-cpu: first re-time a panel of networks and recalibrate the latency predictor to the machine's speed now (seconds; not on --resume)")
     .action(async (flags: SearchFlags) => {
       const progress: ProgressMode = flags.quiet ? 'quiet' : flags.json ? 'json' : 'auto';
       if (flags.quiet && flags.json) throw new ConfigError([{ path: '--json', message: 'cannot be combined with --quiet' }]);
@@ -405,6 +419,7 @@ export function register(program: Command): void {
       const out = config.out!;
       if (flags.forceUnlock) forceUnlock(path.join(out, RUN_FILES.lock), (m) => process.stderr.write(`hwnas: warning: ${m}\n`));
       const problem = await problemOfConfig(config);
+      if (flags.recalibrate) await recalibrateForSearch(config.hardware?.model, Boolean(flags.resume));
       const summary = problem
         ? await runProblemSearch({
             problem,
