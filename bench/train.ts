@@ -6,7 +6,12 @@
  * Cases (one JSON line each, DESIGN §8):
  *  - speed-mnist-a-t<T>: training images/s of (a) conv3×3-16, maxpool, conv3×3-32, maxpool, fc-10 on 28×28×1;
  *  - speed-cifar-b-t<T>: training images/s of (b) conv3×3-32/64/128, each + maxpool, fc-10 on 32×32×3;
- *    T = 1 and, with ≥ 2 cores, T = 2 (ours: threaded wasm; theirs: torch.set_num_threads);
+ *    T = 1 and, with ≥ 2 cores, T = 2 (theirs: torch.set_num_threads; ours both ways, `-intra-op`: threaded
+ *    wasm, threads inside each operator; `-data`: data parallelism, one single-threaded replica per thread,
+ *    lib/train/parallel);
+ *  - scaling-<net>-t2-<mode>: our 2-thread rate against our 1-thread rate of the same run (issue 17: ≥ 1.7×),
+ *    with each thread's CPU utilisation (CPU time ÷ wall time of the timed epoch, from /proc/self/task) and the
+ *    speed-up the CPU times allow (1-thread CPU time ÷ the busiest thread's: what a quiet machine would approach);
  *  - speed-<net>-t<T>-vs-forward-bound: the same training rate against a third of the rate of the forward pass
  *    alone (inference at batch 64, same process and backend): the bound of a step of ~3 forward passes;
  *  - acc-mnist-a: MNIST test accuracy of (a) after 2 epochs (55,000 training images, both; Adam 2e-3 here);
@@ -27,6 +32,8 @@ import type { Genome } from '../lib/space/genome.js';
 import { cifarDir, datasetStatus, type DatasetName } from '../lib/train/datasets/registry.js';
 import { trainGenome } from '../lib/train/train.js';
 import { createRequire } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
+import { DEFAULT_MULTI_THREAD } from '../lib/train/parallel/mode.js';
 
 const PYTHON = '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -73,6 +80,8 @@ interface ChildCase {
   net: keyof typeof NETS;
   mode: 'speed' | 'accuracy';
   threads: number;
+  /** How 2 threads are used (default: intra-op; 1 thread: n/a). */
+  parallel?: 'intra-op' | 'data';
   epochs?: number;
   quant?: boolean;
   /** Adam learning rate (default 1e-3). */
@@ -100,10 +109,12 @@ async function runChild(c: ChildCase): Promise<void> {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     };
+    const ticks: Map<string, ThreadCpu>[] = [];
     const r = await trainGenome(
-      { space: space.toJSON(), genome, dataset: net.dataset, epochs: 2, trainSubset: SPEED_STEPS * BATCH, valSubset: 256, batchSize: BATCH, threads: c.threads, seed: 0 },
-      { onEpoch: (e) => (perEpoch.push(e), cpuAt.push(cpuMs()), progressLine(c, e)) },
+      { space: space.toJSON(), genome, dataset: net.dataset, epochs: 2, trainSubset: SPEED_STEPS * BATCH, valSubset: 256, batchSize: BATCH, threads: c.threads, parallel: c.parallel ?? 'intra-op', seed: 0 },
+      { onEpoch: (e) => (perEpoch.push(e), cpuAt.push(cpuMs()), ticks.push(threadTicks()), progressLine(c, e)) },
     );
+    const epochMs = (SPEED_STEPS * BATCH * 1000) / perEpoch[1].imagesPerSecond;
     const forward = await forwardRate(space, genome);
     out = {
       images_per_second: perEpoch[1].imagesPerSecond,
@@ -112,6 +123,8 @@ async function runChild(c: ChildCase): Promise<void> {
       forward_images_per_cpu_second: forward.cpu,
       backend: r.backend.name,
       threads: r.backend.threads,
+      parallel: r.parallel?.mode,
+      thread_cpu: threadUse(ticks[0], ticks[1], epochMs),
     };
   } else {
     // Accuracy per epoch: one more epoch each time would retrain from scratch, so train once with a test
@@ -145,6 +158,42 @@ async function runChild(c: ChildCase): Promise<void> {
   }
   out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+interface ThreadCpu {
+  readonly name: string;
+  /** CPU time of the thread so far, ns. */
+  readonly ns: number;
+}
+
+/** CPU time of every thread of this process, by thread id (Linux /proc/<tid>/schedstat, ns; empty elsewhere). */
+function threadTicks(): Map<string, ThreadCpu> {
+  const out = new Map<string, ThreadCpu>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      // schedstat's first field: time spent on a CPU, in ns (stat's utime/stime are 10 ms ticks).
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      out.set(tid, { name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ns });
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** CPU use of the busiest threads between two snapshots: CPU ms and utilisation (CPU time ÷ wall time) each. */
+function threadUse(a: Map<string, ThreadCpu>, b: Map<string, ThreadCpu>, wallMs: number): { tid: string; main: boolean; cpu_ms: number; utilisation: number }[] {
+  const rows = [...b].map(([tid, t]) => {
+    const cpu = (t.ns - (a.get(tid)?.ns ?? 0)) / 1e6;
+    return { tid, main: tid === String(process.pid), cpu_ms: +cpu.toFixed(1), utilisation: +(cpu / wallMs).toFixed(3) };
+  });
+  return rows.filter((r) => r.cpu_ms > 0.5).sort((x, y) => y.cpu_ms - x.cpu_ms).slice(0, 4);
 }
 
 /**
@@ -184,7 +233,7 @@ function lastJson(stdout: string): Record<string, unknown> | null {
 }
 
 function ours(c: ChildCase): Record<string, unknown> {
-  process.stderr.write(`bench:train: hwnas ${c.net} ${c.mode}, ${c.threads} thread(s)…\n`);
+  process.stderr.write(`bench:train: hwnas ${c.net} ${c.mode}, ${c.threads} thread(s)${c.threads > 1 ? `, ${c.parallel ?? 'intra-op'}` : ''}…\n`);
   // The child's stderr goes straight to the terminal: its per-epoch progress lines show while it trains.
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(c)], {
     encoding: 'utf8',
@@ -244,68 +293,106 @@ async function main(): Promise<void> {
       emit({ case: `speed-${net}`, metric: 'train_images_per_s', value: null, anchor: 'pytorch-cpu', anchor_value: null, ratio: null, higher_is_better: true, note: 'CIFAR-10 not prepared: run `hwnas data cifar10`' });
       continue;
     }
+    // Our 1-thread best (images/s, CPU ms per image) for the scaling lines.
+    let single: { ips: number; cpuPerImage: number } | null = null;
+    let torchSingle: number | null = null;
     for (const threads of threadCounts) {
-      const c: ChildCase = { net, mode: 'speed', threads };
-      // Alternate ours and PyTorch over ROUNDS rounds and keep each one's best: on a shared machine the
-      // load changes from second to second, and alternating exposes both to the same conditions.
-      const mine: Record<string, unknown>[] = [];
+      const modes: ('intra-op' | 'data')[] = threads === 1 ? ['intra-op'] : ['intra-op', 'data'];
+      // Alternate ours (every mode) and PyTorch over ROUNDS rounds and keep each one's best: on a shared machine
+      // the load changes from second to second, and alternating exposes all of them to the same conditions.
+      const mine = new Map(modes.map((m) => [m, [] as Record<string, unknown>[]]));
       const theirs: (Record<string, unknown> | null)[] = [];
       let note: string | undefined;
       for (let r = 0; r < ROUNDS; r++) {
-        mine.push(ours(c));
-        const a = anchor(c);
+        for (const m of modes) mine.get(m)!.push(ours({ net, mode: 'speed', threads, parallel: m }));
+        const a = anchor({ net, mode: 'speed', threads });
         theirs.push(a.value);
         note ??= a.note;
       }
       const best = (xs: (Record<string, unknown> | null)[]) =>
         xs.reduce<Record<string, unknown> | null>((b, x) => (x && (!b || (x.images_per_second as number) > (b.images_per_second as number)) ? x : b), null);
-      const o = best(mine)!;
       const a = best(theirs);
       const ips = (x: Record<string, unknown> | null) => (x ? Math.round(x.images_per_second as number) : null);
-      emit({
-        case: `speed-${net}-t${threads}`,
-        metric: 'train_images_per_s',
-        value: o.images_per_second,
-        anchor: `pytorch-cpu ${String(a?.torch ?? '')}`.trim(),
-        anchor_value: a?.images_per_second ?? null,
-        ratio: ratio(o.images_per_second as number, a?.images_per_second as number | undefined),
-        higher_is_better: true,
-        threads,
-        backend: o.backend,
-        steps: SPEED_STEPS,
-        rounds: ROUNDS,
-        samples: mine.map(ips),
-        anchor_samples: theirs.map(ips),
-        peak_rss_mb: Math.max(...mine.map((m) => m.peak_rss_mb as number)),
-        anchor_peak_rss_mb: a?.peak_rss_mb ?? null,
-        ...common,
-        ...(note ? { note } : {}),
-        images_per_cpu_second: o.images_per_cpu_second,
-        anchor_images_per_cpu_second: a?.images_per_cpu_second ?? null,
-        // Per CPU second of each process: with one thread, the ratio a loaded machine still shows (with more,
-        // PyTorch's spinning OpenMP threads inflate its CPU time).
-        cpu_ratio: ratio(o.images_per_cpu_second as number, a?.images_per_cpu_second as number | undefined),
-        loadavg: os.loadavg().map((x) => +x.toFixed(2)),
-      });
-      // The same training run against the bound its own forward pass sets (issue 17: net (b) ≥ 0.9 of it).
-      const fwd = o.forward_images_per_second as number;
-      emit({
-        case: `speed-${net}-t${threads}-vs-forward-bound`,
-        metric: 'train_images_per_s',
-        value: o.images_per_second,
-        anchor: 'forward pass alone ÷ 3 (same process, same backend)',
-        anchor_value: fwd / 3,
-        ratio: ratio(o.images_per_second as number, fwd / 3),
-        higher_is_better: true,
-        threads,
-        forward_images_per_second: fwd,
-        forward_images_per_cpu_second: o.forward_images_per_cpu_second,
-        images_per_cpu_second: o.images_per_cpu_second,
-        cpu_ratio: ratio(o.images_per_cpu_second as number, (o.forward_images_per_cpu_second as number) / 3),
-        target: net === 'cifar-b' ? 0.9 : null,
-        note: 'a training step is about three forward passes (forward, input gradient, filter gradient); cpu_ratio uses CPU seconds (less sensitive to other jobs)',
-        ...common,
-      });
+      if (threads === 1) torchSingle = (a?.images_per_second as number | undefined) ?? null;
+      for (const mode of modes) {
+        const runs = mine.get(mode)!;
+        const o = best(runs)!;
+        const name = threads === 1 ? `speed-${net}-t1` : `speed-${net}-t${threads}-${mode}`;
+        emit({
+          case: name,
+          metric: 'train_images_per_s',
+          value: o.images_per_second,
+          anchor: `pytorch-cpu ${String(a?.torch ?? '')}`.trim(),
+          anchor_value: a?.images_per_second ?? null,
+          ratio: ratio(o.images_per_second as number, a?.images_per_second as number | undefined),
+          higher_is_better: true,
+          threads,
+          ...(threads > 1 ? { parallel: o.parallel, default_mode: mode === DEFAULT_MULTI_THREAD } : {}),
+          backend: o.backend,
+          steps: SPEED_STEPS,
+          rounds: ROUNDS,
+          samples: runs.map(ips),
+          anchor_samples: theirs.map(ips),
+          peak_rss_mb: Math.max(...runs.map((m) => m.peak_rss_mb as number)),
+          anchor_peak_rss_mb: a?.peak_rss_mb ?? null,
+          ...common,
+          ...(note ? { note } : {}),
+          images_per_cpu_second: o.images_per_cpu_second,
+          anchor_images_per_cpu_second: a?.images_per_cpu_second ?? null,
+          // Per CPU second of each process: with one thread, the ratio a loaded machine still shows (with more,
+          // PyTorch's spinning OpenMP threads inflate its CPU time).
+          cpu_ratio: ratio(o.images_per_cpu_second as number, a?.images_per_cpu_second as number | undefined),
+          thread_cpu: o.thread_cpu,
+          loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+        });
+        // The busiest thread's CPU ms of the timed epoch, least of the rounds (the least disturbed by other jobs).
+        const busiest = Math.min(...runs.map((r) => Math.max(...((r.thread_cpu as { cpu_ms: number }[]) ?? []).map((t) => t.cpu_ms), 0)));
+        const cpuPerImage = busiest / (SPEED_STEPS * BATCH);
+        if (threads === 1) {
+          single = { ips: o.images_per_second as number, cpuPerImage };
+        } else if (single) {
+          // Issue 17: 2 threads ≥ 1.7× 1 thread. The wall ratio is what the machine gave; the CPU ratio (1-thread
+          // CPU time ÷ the busiest thread's CPU time, same work) is what each thread's own core would approach.
+          emit({
+            case: `scaling-${net}-t${threads}-${mode}`,
+            metric: 'train_images_per_s',
+            value: o.images_per_second,
+            anchor: 'hwnas, 1 thread (same run)',
+            anchor_value: single.ips,
+            ratio: single.ips ? (o.images_per_second as number) / single.ips : null,
+            higher_is_better: true,
+            target: 1.7,
+            parallel: o.parallel,
+            default_mode: mode === DEFAULT_MULTI_THREAD,
+            cpu_bound_speedup: busiest > 0 && single.cpuPerImage > 0 ? +(single.cpuPerImage / cpuPerImage).toFixed(3) : null,
+            thread_cpu: o.thread_cpu,
+            pytorch_speedup: torchSingle && a?.images_per_second ? +((a.images_per_second as number) / torchSingle).toFixed(3) : null,
+            note: 'ratio = wall-clock speed-up (needs two idle cores); cpu_bound_speedup = 1-thread CPU time ÷ the busiest thread\'s CPU time of the same epoch, least of the rounds each (ignores waiting: an upper bound for a quiet machine; intra-op threads spin, so theirs is pessimistic)',
+            ...common,
+            loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+          });
+        }
+        if (mode === 'data') continue;
+        // The same training run against the bound its own forward pass sets (issue 17: net (b) ≥ 0.9 of it).
+        const fwd = o.forward_images_per_second as number;
+        emit({
+          case: `speed-${net}-t${threads}-vs-forward-bound`,
+          metric: 'train_images_per_s',
+          value: o.images_per_second,
+          anchor: 'forward pass alone ÷ 3 (same process, same backend)',
+          anchor_value: fwd / 3,
+          ratio: ratio(o.images_per_second as number, fwd / 3),
+          higher_is_better: true,
+          threads,
+          forward_images_per_second: fwd,
+          forward_images_per_cpu_second: o.forward_images_per_cpu_second,
+          images_per_cpu_second: o.images_per_cpu_second,
+          cpu_ratio: ratio(o.images_per_cpu_second as number, (o.forward_images_per_cpu_second as number) / 3),
+          target: net === 'cifar-b' ? 0.9 : null,
+          note: 'a training step is about three forward passes (forward, input gradient, filter gradient); cpu_ratio uses CPU seconds (less sensitive to other jobs)',
+          ...common,
+        });
+      }
     }
   }
   if (process.env.BENCH_TRAIN_SKIP_ACCURACY === '1') return;

@@ -84,6 +84,7 @@ export * as hardware from '../hardware/index.js';
 
 // Training
 export { trainGenome, type TrainRequest, type TrainResult } from './train/train.js';
+export { PARALLEL_MODES, type ParallelChoice, type ParallelInfo } from './train/parallel/mode.js';
 export { loadDataset, DATASET_NAMES, datasetStatus, datasetInfo, type DatasetName, type DatasetRef, type Dataset } from './train/datasets/registry.js';
 export { loadCustomData, detectDatasetKind, type CustomDatasetSpec, type CustomData } from './train/datasets/custom.js';
 export { saveTrainedModel, loadTrainedModel, trialModelDir } from './train/model-store.js';
@@ -118,6 +119,13 @@ export { parseNb201Arch, formatNb201Arch, nb201Layers } from './space/nb201-netw
  * predictor file, `latencyPredictorOf` gives any hardware model's latency of a decoded architecture.
  */
 export { runProfile, measureOnnx, validatePredictor, DEFAULT_PROFILE, type ProfileOptions, type ProfileResult } from './profile/profile.js';
+/**
+ * Use-time recalibration of the ORT CPU predictor: `recalibrate` times a panel of networks now and fits the map from
+ * the stored predictions to the machine's speed now; `recalibrateFile` stores it in the predictor file (what `hwnas
+ * profile --recalibrate` runs); `fitRecalibration` is the fit alone.
+ */
+export { recalibrate, recalibrateFile, DEFAULT_RECALIBRATION_PANEL, type RecalibrateOptions, type RecalibrateResult } from './profile/recalibrate.js';
+export { fitRecalibration, type Recalibration } from '../hardware/predictor/recalibration.js';
 export {
   MeasuredLatencyPredictor, loadPredictor, predictorPath, parsePredictorFile, latencyPredictorOf, ortCpuModel,
   type LatencyPredictor, type PredictorFile, type PredictionAccuracy,

@@ -18,17 +18,19 @@ import { loadRun, type LoadedRun } from '../report/load.js';
 import { readRunConfig } from '../search/run-joint.js';
 import { SearchSpace } from '../space/search-space.js';
 import { takeLock, releaseLock } from '../study/run-lock.js';
-import { isFeasible, type FinishedTrial } from '../trial/index.js';
+import { isFeasible, mostAccurateFeasible, type FinishedTrial } from '../trial/index.js';
 import { datasetLabel, datasetRefSchema, type DatasetRef } from '../train/datasets/registry.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { RETRAIN_FILES, retrain, retrainDir, type RetrainRecord } from '../train/retrain.js';
 import type { TrainRequest } from '../train/request.js';
+import { DEFAULT_MULTI_THREAD, PARALLEL_MODES, type ParallelChoice } from '../train/parallel/mode.js';
 import { FlagReader } from './flags.js';
 import { ProgressReporter, type ProgressMode } from './progress.js';
 
 interface TrainFlags {
   run?: string;
   trial?: string;
+  best?: boolean;
   epochs?: string;
   images?: string;
   evalImages?: string;
@@ -36,6 +38,7 @@ interface TrainFlags {
   lr?: string;
   seed?: string;
   threads?: string;
+  parallel?: string;
   force?: boolean;
   restart?: boolean;
   quiet?: boolean;
@@ -63,6 +66,8 @@ export interface RetrainOverrides {
   readonly learningRate?: number;
   readonly seed?: number | string;
   readonly threads?: number;
+  /** How ≥ 2 threads are used (lib/train/parallel/mode.ts): `auto`, `intra-op` or `data`. */
+  readonly parallel?: ParallelChoice;
   /** Retrain a trial that is not feasible and complete (infeasible, failed, pruned). */
   readonly force?: boolean;
 }
@@ -74,14 +79,17 @@ function describeStatus(t: FinishedTrial): string {
 }
 
 /** Reads run `runDir` and builds the retraining of trial `n`: every input problem is an HwnasError with an INPUT_ code. */
-export function planRetrain(runDir: string, n: number, o: RetrainOverrides, warn: (m: string) => void = () => {}): RetrainPlan {
+export function planRetrain(runDir: string, which: number | 'best', o: RetrainOverrides, warn: (m: string) => void = () => {}): RetrainPlan {
   const run: LoadedRun = loadRun(runDir, { warn });
   const config = readRunConfig(runDir);
   const space = new SearchSpace(run.record.space);
-  if (space.meta.family !== 'lu2019') {
-    throw new HwnasError('INPUT_UNSUPPORTED_SPACE', `${runDir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019-family networks can be retrained`);
+  if (space.meta.family !== 'lu2019' && space.meta.family !== 'edge-mbnet') {
+    throw new HwnasError('INPUT_UNSUPPORTED_SPACE', `${runDir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019- and edge-mbnet-family networks can be retrained`);
   }
-  const t = run.trials.find((x) => x.number === n);
+  const best = which === 'best' ? mostAccurateFeasible(run.trials) : null;
+  if (which === 'best' && !best) throw new HwnasError('INPUT_NO_FEASIBLE', `${runDir} has no feasible complete trial with an accuracy to retrain`);
+  const n = best ? best.number : (which as number);
+  const t = best ?? run.trials.find((x) => x.number === n);
   if (!t) {
     const max = run.trials.reduce((m, x) => Math.max(m, x.number), -1);
     const running = run.running > 0 ? ` (${run.running} trial(s) still running)` : '';
@@ -119,6 +127,7 @@ export function planRetrain(runDir: string, n: number, o: RetrainOverrides, warn
     // Never the pure-JS cpu backend: a full training there takes days.
     backend: training.backend === 'cpu' ? 'wasm' : training.backend,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.parallel !== undefined ? { parallel: o.parallel } : {}),
   };
   // What a checkpoint must match to be continued (the epoch count may grow: Adam has no schedule to change).
   const retrainConfig = {
@@ -162,6 +171,7 @@ export function register(program: Command): void {
     .description("retrain a design a search found (its proxy training was short) on the whole training set, resumable; `hwnas export` then exports the retrained model")
     .option('--run <dir>', 'run directory (journal.jsonl)')
     .option('--trial <n>', 'the trial to retrain')
+    .option('--best', 'retrain the feasible complete trial with the highest accuracy')
     .option('--epochs <e>', 'epochs to train (a finished retraining continues when asked for more)')
     .option('--images <n>', 'training images (default: the whole training split)')
     .option('--eval-images <n>', 'validation and test images measured after every epoch, each (default: the whole splits)')
@@ -169,6 +179,7 @@ export function register(program: Command): void {
     .option('--lr <x>', "Adam learning rate (default: the run's)")
     .option('--seed <s>', 'seed of the initial weights and batch order (default: the seed the search trained this trial with)')
     .option('--threads <n>', 'wasm compute threads (default: all cores)')
+    .option('--parallel <mode>', `how ≥ 2 threads are used: data (one replica per thread, each on a share of every batch), intra-op (threads inside each operator) or auto (default: ${DEFAULT_MULTI_THREAD})`)
     .option('--force', 'retrain a trial that is infeasible, failed or pruned')
     .option('--restart', 'discard an existing retraining of this trial (its checkpoint and record) and start over')
     .option('--quiet', 'no progress display')
@@ -176,7 +187,7 @@ export function register(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const r = new FlagReader();
       if (!flags.run) r.add('--run', 'is required: the run directory of the search');
-      if (flags.trial === undefined) r.add('--trial', 'is required: the trial number to retrain (see summary.json or hwnas report)');
+      if ((flags.trial === undefined) === !flags.best) r.add('--trial/--best', `give exactly one of --trial <n> (see summary.json or hwnas report) and --best${flags.best ? ' (both given)' : ''}`);
       if (flags.epochs === undefined) r.add('--epochs', 'is required: how many epochs to train');
       if (flags.quiet && flags.json) r.add('--json', 'cannot be combined with --quiet');
       const trial = r.int('trial', flags.trial, 0);
@@ -187,6 +198,10 @@ export function register(program: Command): void {
       const lr = r.positive('lr', flags.lr);
       if (lr !== undefined && lr > 10) r.add('--lr', `must be at most 10, got ${flags.lr}`);
       const threads = r.int('threads', flags.threads, 1, 256);
+      const parallel = flags.parallel as ParallelChoice | undefined;
+      if (parallel !== undefined && !(PARALLEL_MODES as readonly string[]).includes(parallel)) {
+        r.add('--parallel', `must be one of ${PARALLEL_MODES.join(', ')}, got "${parallel}"`);
+      }
       let seed: number | string | undefined = flags.seed;
       if (seed !== undefined) {
         if (seed.trim() === '') r.add('--seed', 'must not be empty');
@@ -196,7 +211,7 @@ export function register(program: Command): void {
       const warn = (m: string) => process.stderr.write(`hwnas: warning: ${m}\n`);
       let plan: RetrainPlan;
       try {
-        plan = planRetrain(flags.run!, trial!, { epochs: epochs!, images, evalImages, batchSize, learningRate: lr, seed, threads, force: flags.force }, warn);
+        plan = planRetrain(flags.run!, flags.best ? 'best' : trial!, { epochs: epochs!, images, evalImages, batchSize, learningRate: lr, seed, threads, parallel, force: flags.force }, warn);
       } catch (err) {
         if (isInputError(err)) {
           const where = ['INPUT_NO_TRIAL', 'INPUT_TRIAL_UNUSABLE'].includes(err.code) ? '--trial' : '--run';
@@ -205,14 +220,14 @@ export function register(program: Command): void {
         throw err;
       }
       const mode: ProgressMode = flags.quiet ? 'quiet' : flags.json ? 'json' : 'auto';
-      const bar = new ProgressReporter(`retrain trial ${trial}`, mode);
+      const bar = new ProgressReporter(`retrain trial ${plan.trial.number}`, mode);
       const lock = path.join(plan.dir, RETRAIN_FILES.lock);
       fs.mkdirSync(plan.dir, { recursive: true });
       try {
         takeLock(lock, warn);
       } catch (err) {
         if (err instanceof HwnasError && err.code === 'RUN_LOCKED') {
-          throw new HwnasError('RUN_LOCKED', `trial ${trial} of ${flags.run} is being retrained by another process (lock ${lock}); wait for it to finish or stop it, then run the same command again to resume`, { cause: err });
+          throw new HwnasError('RUN_LOCKED', `trial ${plan.trial.number} of ${flags.run} is being retrained by another process (lock ${lock}); wait for it to finish or stop it, then run the same command again to resume`, { cause: err });
         }
         throw err;
       }
@@ -227,7 +242,7 @@ export function register(program: Command): void {
       let record: RetrainRecord;
       try {
         bar.message(
-          `retraining trial ${trial} of ${flags.run} (${datasetLabel(plan.dataset)}): ${epochs} epochs on ${images ?? 'all'} training images, ` +
+          `retraining trial ${plan.trial.number} of ${flags.run} (${datasetLabel(plan.dataset)}): ${epochs} epochs on ${images ?? 'all'} training images, ` +
             `batch ${plan.request.batchSize}, lr ${plan.request.learningRate}, seed ${plan.request.seed}; ` +
             `the search trained it ${plan.proxy.epochs} epoch(s) on ${plan.proxy.trainImages} images${plan.proxy.accuracy !== undefined ? ` (validation ${pct(plan.proxy.accuracy)})` : ''}`,
         );
@@ -237,9 +252,9 @@ export function register(program: Command): void {
           config: plan.config,
           restart: flags.restart,
           signal: abort.signal,
-          record: { run: path.resolve(flags.run!), trial: trial!, proxy: plan.proxy },
+          record: { run: path.resolve(flags.run!), trial: plan.trial.number, proxy: plan.proxy },
           onResume: (done, of) =>
-            bar.message(done >= of ? `trial ${trial}: all ${of} epochs already trained (checkpoint in ${plan.dir})` : `resuming trial ${trial} from epoch ${done}/${of} (checkpoint in ${plan.dir})`),
+            bar.message(done >= of ? `trial ${plan.trial.number}: all ${of} epochs already trained (checkpoint in ${plan.dir})` : `resuming trial ${plan.trial.number} from epoch ${done}/${of} (checkpoint in ${plan.dir})`),
           onStep: ({ step, total, epoch }) => {
             if (s0 < 0) {
               s0 = step;
@@ -291,10 +306,10 @@ export function register(program: Command): void {
       const secs = record.history.reduce((s, e) => s + e.trainMs, 0) / 1000;
       process.stdout.write(
         [
-          `trial ${trial} retrained: ${record.epochs} epochs on ${record.trainImages} images (${formatEta(secs * 1000)} of training, ${record.backend})`,
+          `trial ${plan.trial.number} retrained: ${record.epochs} epochs on ${record.trainImages} images (${formatEta(secs * 1000)} of training, ${record.backend})`,
           `  validation ${pct(record.valAccuracy)} on ${record.valImages} images (search-time proxy: ${pct(plan.proxy.accuracy)}), test ${pct(record.testAccuracy)} on ${record.testImages} images`,
           `  written: ${path.join(plan.dir, 'model.json')}, ${path.join(plan.dir, RETRAIN_FILES.record)}`,
-          `  export it: hwnas export --run ${flags.run} --trial ${trial} --out trial-${trial}.onnx`,
+          `  export it: hwnas export --run ${flags.run} --trial ${plan.trial.number} --out trial-${plan.trial.number}.onnx`,
         ].join('\n') + '\n',
       );
     });

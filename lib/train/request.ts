@@ -10,6 +10,7 @@ import type { BackendChoice, BackendInfo } from './backend.js';
 import type { TrainedModel } from './build-model.js';
 import { datasetRefSchema, type DatasetRef } from './datasets/registry.js';
 import { TRAINING_BACKENDS, TRAINING_DEFAULTS } from './defaults.js';
+import { PARALLEL_MODES, type ParallelChoice, type ParallelInfo } from './parallel/mode.js';
 
 /** What to train and how. JSON-serialisable (it is the pool task's payload). */
 export interface TrainRequest {
@@ -38,6 +39,11 @@ export interface TrainRequest {
   readonly backend?: BackendChoice;
   /** wasm threads (default: see backend.ts). */
   readonly threads?: number;
+  /**
+   * How ≥ 2 threads are used (parallel/mode.ts): `intra-op` (threads inside each operator), `data` (one replica
+   * per thread, each on a share of every batch) or `auto` (default: data on wasm).
+   */
+  readonly parallel?: ParallelChoice;
   /** Return the trained weights (for export). */
   readonly returnWeights?: boolean;
   /**
@@ -60,6 +66,8 @@ export interface TrainResult {
   readonly valImages: number;
   readonly parameters: number;
   readonly backend: BackendInfo;
+  /** How the training used its threads (intra-op or data-parallel). */
+  readonly parallel?: ParallelInfo;
   /** Training throughput (images per second of optimisation steps, data preparation included). */
   readonly imagesPerSecond: number;
   /** Wall time of the whole call, in ms. */
@@ -88,6 +96,7 @@ export const trainRequestSchema = z.object({
   batchNorm: z.boolean().default(TRAINING_DEFAULTS.batchNorm),
   backend: z.enum(TRAINING_BACKENDS).default(TRAINING_DEFAULTS.backend),
   threads: z.number().int().min(1).max(256).optional(),
+  parallel: z.enum(PARALLEL_MODES).default('auto'),
   returnWeights: z.boolean().default(false),
   initialWeights: z.object({ model: z.string().min(1), id: z.string().optional() }).strict().optional(),
 });

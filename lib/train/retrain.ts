@@ -14,6 +14,7 @@ import { HwnasError } from '../errors.js';
 import { writeJsonAtomic } from '../fs-atomic.js';
 import { Rng } from '../rng.js';
 import type { BackendInfo } from './backend.js';
+import type { ParallelInfo } from './parallel/mode.js';
 import { captureTrainingState, loadCheckpoint, restoreTrainingState, saveCheckpoint } from './checkpoint.js';
 import { datasetInfo, defaultValSize, loadDataset } from './datasets/registry.js';
 import { saveTrainedModel } from './model-store.js';
@@ -55,8 +56,9 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>): st
   return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k}: ${JSON.stringify(a[k])} → ${JSON.stringify(b[k])}`);
 }
 
-function describeBackend(b: BackendInfo): string {
-  return b.name;
+function describeBackend(b: BackendInfo, p?: ParallelInfo): string {
+  // Data parallelism: the backend line describes one replica; say how many ran.
+  return p?.mode === 'data' ? `${b.name}, data-parallel × ${p.replicas}` : b.name;
 }
 
 /** Retrains (or continues retraining) a design; see the module comment. */
@@ -147,7 +149,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainRecord> {
     split: { seed: r.splitSeed, valSize: r.valSize ?? null, valSubset: r.valSubset ?? null, testSubset: r.testSubset ?? null },
     parameters: result.parameters,
     history,
-    backend: describeBackend(result.backend),
+    backend: describeBackend(result.backend, result.parallel),
     resumedFrom,
     weightsSha256: sha256File(path.join(o.dir, RETRAIN_FILES.weights)),
     finishedAt: new Date().toISOString(),

@@ -11,7 +11,9 @@ import { Rng } from '../rng.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
 import { parseOrThrow } from '../validate.js';
-import { initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
+import { defaultTrainingThreads, initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
+import { DataParallel } from './parallel/data-parallel.js';
+import { planParallel, settleParallel } from './parallel/mode.js';
 import { QuantizedCnn, type TrainedModel } from './build-model.js';
 import { loadDataset, toFloat, type Dataset, type DatasetRef } from './datasets/registry.js';
 import { StepKeeper } from './ops.js';
@@ -30,8 +32,8 @@ export function parseTrainRequest(input: unknown): { request: ParsedTrainRequest
   const space = new SearchSpace(request.space as unknown as SpaceDeclaration);
   const issues = space.validate(request.genome);
   if (issues.length > 0) throw new ConfigError(issues, 'genome does not fit its space');
-  if (space.meta.family !== 'lu2019') {
-    throw new ConfigError([{ path: 'train.space.meta.family', message: `training reads lu2019-family spaces, got "${space.meta.family}"` }]);
+  if (space.meta.family !== 'lu2019' && space.meta.family !== 'edge-mbnet') {
+    throw new ConfigError([{ path: 'train.space.meta.family', message: `training reads lu2019- and edge-mbnet-family spaces, got "${space.meta.family}"` }]);
   }
   return { request, space };
 }
@@ -92,7 +94,11 @@ export interface TrainRunOptions {
 export async function trainGenome(input: TrainRequest, options: TrainRunOptions = {}): Promise<TrainResult> {
   const t0 = performance.now();
   const { request: r, space } = parseTrainRequest(input);
-  const backend = await initTrainingBackend({ backend: r.backend, threads: r.threads });
+  const threads = r.threads ?? defaultTrainingThreads();
+  // Data parallelism (parallel/): one single-threaded replica per thread, so this thread's backend gets one.
+  const dataParallel = planParallel(r.parallel, threads) === 'data';
+  const backend = await initTrainingBackend({ backend: r.backend, threads: dataParallel ? 1 : threads });
+  const parallel = settleParallel(r.parallel, threads, backend.kind, r.batchNorm);
   const train = loadDataset(r.dataset, { split: 'train', subset: r.trainSubset, seed: r.splitSeed, valSize: r.valSize });
   const val = loadDataset(r.dataset, { split: 'val', subset: r.valSubset, seed: r.splitSeed, valSize: r.valSize });
   checkShape(space, train);
@@ -120,7 +126,9 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
   let trainMs = 0;
   let seen = 0;
   let totalSteps = 0;
+  let dp: DataParallel | null = null;
   try {
+    if (parallel.mode === 'data') dp = await DataParallel.start(model, { replicas: parallel.replicas, batchSize: r.batchSize });
     const done = options.resume ? await options.resume(model, optimizer) : { epochs: 0, losses: [] };
     losses.push(...done.losses);
     totalSteps = done.epochs * Math.ceil(train.count / r.batchSize);
@@ -140,19 +148,25 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
           for (let k = 0; k < per; k++) xBuf[i * per + k] = src[k] / 255;
           yBuf[i * classes + train.labels[j]] = 1;
         }
-        const x = tf.tensor4d(xBuf.subarray(0, n * per), [n, h, w, c]);
-        const y = tf.tensor2d(yBuf.subarray(0, n * classes), [n, classes]);
-        let loss: tf.Scalar | null = null;
-        try {
-          loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, true, keeper)) as tf.Scalar, true);
+        let v: number;
+        if (dp) {
+          v = await dp.step(optimizer, keeper, xBuf, yBuf, n);
           model.reapplyMasks();
-        } finally {
-          keeper.release();
-          x.dispose();
-          y.dispose();
+        } else {
+          const x = tf.tensor4d(xBuf.subarray(0, n * per), [n, h, w, c]);
+          const y = tf.tensor2d(yBuf.subarray(0, n * classes), [n, classes]);
+          let loss: tf.Scalar | null = null;
+          try {
+            loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, true, keeper)) as tf.Scalar, true);
+            model.reapplyMasks();
+          } finally {
+            keeper.release();
+            x.dispose();
+            y.dispose();
+          }
+          v = loss!.dataSync()[0];
+          loss!.dispose();
         }
-        const v = loss!.dataSync()[0];
-        loss!.dispose();
         if (!Number.isFinite(v)) {
           throw new TrainingError('nan', `loss became ${v} at epoch ${epoch + 1}, step ${steps + 1} (learning rate ${r.learningRate})`);
         }
@@ -186,12 +200,14 @@ export async function trainGenome(input: TrainRequest, options: TrainRunOptions 
       valImages: val.count,
       parameters: model.parameterCount,
       backend,
+      parallel,
       imagesPerSecond: seen > 0 ? (seen / trainMs) * 1000 : NaN,
       durationMs: performance.now() - t0,
       ...(r.returnWeights ? { weights: model.toTrainedModel() } : {}),
       ...(inherited ? { inherited } : {}),
     };
   } finally {
+    dp?.close();
     keeper.release();
     optimizer.dispose();
     model.dispose();
