@@ -7,7 +7,9 @@
  *
  * The machine is shared, so beside wall-clock rates every single-thread case gives the rate per CPU second of
  * the main thread (less sensitive to other jobs) and the share of wall time spent in garbage collection.
- * Environment: MAPPER_BENCH_GENOMES (default 20,000), MAPPER_BENCH_BATCH (genomes per pool task, default 500).
+ * Environment: MAPPER_BENCH_GENOMES (default 20,000), MAPPER_BENCH_BATCH (genomes per pool task, default 500),
+ * MAPPER_BENCH_POOL_REPEATS (interleaved 1- and 2-worker pairs, default 3), MAPPER_BENCH_ONLY=pool (skip DP
+ * against brute force).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +22,7 @@ import { DEVICES } from '../hardware/device.js';
 import { clearStageCache, pipelineLimits, pipelineStages } from '../hardware/fpga-pipeline.js';
 import type { StageOption } from '../hardware/layer-cost.js';
 import { mapFrontier, type CostVector, type MapperStage } from '../hardware/mapper.js';
-import { evaluateBatch, parseHardwareSpec, type HardwareReport } from '../hardware/model.js';
+import { evaluateBatch, parseHardwareSpec } from '../hardware/model.js';
 import { fromArchitecture } from '../hardware/network.js';
 import { splitEven } from '../lib/eval/hardware-stage.js';
 
@@ -28,6 +30,7 @@ const SEED = 2024;
 const SPEC = { device: 'ep4ce115', lutBudget: 30_000, minThroughput: 1000 };
 const GENOMES = Number(process.env.MAPPER_BENCH_GENOMES ?? 20_000);
 const BATCH = Number(process.env.MAPPER_BENCH_BATCH ?? 500);
+const POOL_REPEATS = Number(process.env.MAPPER_BENCH_POOL_REPEATS ?? 3);
 const space = presetSpace('lu2019-cifar10');
 const context = { seed: SEED, spec: SPEC, cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => +x.toFixed(2)), node: process.version };
 
@@ -118,7 +121,13 @@ function threadCpuMs(): number | undefined {
 function threadsCpuMs(): Map<string, number> {
   const out = new Map<string, number>();
   try {
-    for (const tid of readdirSync('/proc/self/task')) out.set(tid, statCpuMs(`/proc/self/task/${tid}/stat`));
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        out.set(tid, statCpuMs(`/proc/self/task/${tid}/stat`));
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
   } catch {
     // Not Linux: no per-thread figures.
   }
@@ -138,7 +147,8 @@ interface Rate {
   /** Per CPU second of the main thread (undefined off Linux). */
   threadCpuPerS?: number;
   gcShare: number;
-  reports: HardwareReport[];
+  /** Feasible genomes (the reports themselves are dropped: kept, they would weigh on the pool cases' GC). */
+  feasible: number;
 }
 
 async function rate(genomes: readonly Genome[], specInput: typeof SPEC): Promise<Rate> {
@@ -156,55 +166,97 @@ async function rate(genomes: readonly Genome[], specInput: typeof SPEC): Promise
     perS: genomes.length / (wall / 1000),
     ...(cpu ? { threadCpuPerS: genomes.length / (cpu / 1000) } : {}),
     gcShare: (gcMs - gc0) / wall,
-    reports,
+    feasible: reports.filter((r) => r.feasible).length,
   };
 }
 
 interface PoolRate {
   perS: number;
-  /** Process CPU ms per mapping (workers, main thread and GC threads). */
-  cpuMsPerMapping: number;
-  /** CPU ms per mapping of the busiest thread other than the main thread (a worker); undefined off Linux. */
-  busiestWorkerMsPerMapping?: number;
+  /** Process CPU µs per mapping (workers, main thread and V8's helper threads). */
+  cpuUsPerMapping: number;
+  /** Linux only: CPU µs per mapping of the pool's worker threads (summed), of the busiest one, of the main thread,
+   * and of every other thread that existed before the pool (V8's platform threads: parallel and concurrent GC of
+   * every isolate, background compilation). */
+  threads?: { workers: number; busiestWorker: number; main: number; helpers: number };
+  /** Wall µs per mapping the main thread spent in its own isolate's GC (receiving and keeping the reports). */
+  mainGcUs: number;
 }
 
+/**
+ * Maps `genomes` through a fresh pool of `threads` workers, `batch` genomes per task, after a warm-up. The
+ * threads that appear with the pool are its workers; those that existed before it (other than the main
+ * thread) are V8's platform threads, shared by all isolates of the process.
+ */
 async function poolRate(threads: number, genomes: readonly Genome[], batch: number): Promise<PoolRate> {
+  const before = new Set(threadsCpuMs().keys());
   const pool = new WorkerPool({ threads });
   try {
     const decl = space.toJSON();
     // Warm the workers (module load, JIT) before timing.
-    await Promise.all(Array.from({ length: threads }, () => pool.run('hardware', { space: decl, genomes: genomes.slice(0, 2000), spec: SPEC })));
+    const payload = (c: readonly Genome[]) => ({ space: decl, genomes: c, spec: SPEC });
+    await Promise.all(Array.from({ length: threads }, () => pool.run('hardware', payload(genomes.slice(0, 2000)))));
     const chunks = splitEven(genomes, Math.ceil(genomes.length / batch));
+    await tick();
+    const gc0 = gcMs;
     const cpu0 = process.cpuUsage();
     const threads0 = threadsCpuMs();
     const t = performance.now();
-    await Promise.all(chunks.map((c) => pool.run('hardware', { space: decl, genomes: c, spec: SPEC })));
+    // Payloads are built inside the timed span: posting them is part of what the pool costs. Each reply is
+    // counted and dropped as it arrives: 20,000 reports kept until the last task ends were promoted into the
+    // main thread's old generation (beside the 20,000 genomes) and made its full GCs pause it, and workers with
+    // it, for as long as all its other work (a search keeps one generation's reports, not 20,000).
+    const counts = await Promise.all(chunks.map((c) => pool.run('hardware', payload(c)).then((reports) => reports.length)));
+    if (counts.reduce((a, b) => a + b, 0) !== genomes.length) throw new Error('the pool returned fewer reports than genomes');
     const wall = performance.now() - t;
     const cpu = process.cpuUsage(cpu0);
-    let busiest: number | undefined;
-    for (const [tid, ms] of threadsCpuMs()) {
-      if (tid === String(process.pid) || !threads0.has(tid)) continue;
-      const used = ms - threads0.get(tid)!;
-      if (busiest === undefined || used > busiest) busiest = used;
+    const threads1 = threadsCpuMs();
+    await tick();
+    const n = genomes.length;
+    let workers = 0, busiestWorker = 0, main = 0, helpers = 0;
+    for (const [tid, ms] of threads1) {
+      const used = (ms - (threads0.get(tid) ?? 0)) * 1000;
+      if (tid === String(process.pid)) main += used;
+      else if (before.has(tid)) helpers += used;
+      else {
+        workers += used;
+        busiestWorker = Math.max(busiestWorker, used);
+      }
     }
     return {
-      perS: genomes.length / (wall / 1000),
-      cpuMsPerMapping: (cpu.user + cpu.system) / 1000 / genomes.length,
-      ...(busiest !== undefined ? { busiestWorkerMsPerMapping: busiest / genomes.length } : {}),
+      perS: n / (wall / 1000),
+      cpuUsPerMapping: (cpu.user + cpu.system) / n,
+      ...(threads0.size > 0 ? { threads: { workers: workers / n, busiestWorker: busiestWorker / n, main: main / n, helpers: helpers / n } } : {}),
+      mainGcUs: ((gcMs - gc0) * 1000) / n,
     };
   } finally {
     await pool.close();
   }
 }
 
+/** Median of a non-empty list. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Wall time per mapping a run's CPU figures allow on `cores` idle cores: no faster than its busiest worker, nor
+ * than the whole process's CPU spread over the cores.
+ */
+function idleCoresUs(r: PoolRate, cores: number): number {
+  return Math.max(r.threads?.busiestWorker ?? 0, r.cpuUsPerMapping / cores);
+}
+
 async function main(): Promise<void> {
   const rng = Rng.fromSeed(SEED);
   // 1. DP against brute force, 4..8 layers (≤ 6 options per stage: 6^8 = 1.7M mappings at 8 layers), after a
   // warm-up round so the first case does not pay for the JIT.
-  quiet = true;
-  for (const L of [4, 5, 6, 4, 5, 6]) dpVersusBrute(L, 10, 6, rng.fork(`warm-up-${L}`));
-  quiet = false;
-  for (const L of [4, 5, 6, 7, 8]) dpVersusBrute(L, L <= 6 ? 20 : L === 7 ? 8 : 4, 6, rng.fork(`L${L}`));
+  if (process.env.MAPPER_BENCH_ONLY !== 'pool') {
+    quiet = true;
+    for (const L of [4, 5, 6, 4, 5, 6]) dpVersusBrute(L, 10, 6, rng.fork(`warm-up-${L}`));
+    quiet = false;
+    for (const L of [4, 5, 6, 7, 8]) dpVersusBrute(L, L <= 6 ? 20 : L === 7 ? 8 : 4, 6, rng.fork(`L${L}`));
+  }
 
   // 2. Single thread, fresh genomes (option cache cleared), then the same genomes again (cache warm).
   const sample = rng.fork('rate');
@@ -213,7 +265,7 @@ async function main(): Promise<void> {
   clearStageCache();
   const cold = await rate(genomes, SPEC);
   const warm = await rate(genomes, SPEC);
-  const feasible = cold.reports.filter((r) => r.feasible).length;
+  const feasible = cold.feasible;
   for (const [name, r] of [['single-thread-fresh', cold], ['single-thread-repeat', warm]] as const) {
     emit({
       case: name,
@@ -231,35 +283,55 @@ async function main(): Promise<void> {
     });
   }
 
-  // 3. Through the pool: 1 and 2 worker threads, `BATCH` genomes per task. On a machine other jobs keep busy,
-  // a process gets a share of the cores however many threads it runs (Linux gives each session a fair share),
-  // so the wall-clock scaling shows the load as much as the pool; the CPU cost per mapping with 1 and 2 workers
-  // shows whether the second worker wastes any, and gives the scaling to expect on two free cores.
-  const one = await poolRate(1, genomes, BATCH);
-  const two = await poolRate(2, genomes, BATCH);
-  const cpu = (r: PoolRate) => ({
-    cpu_ms_per_mapping: +r.cpuMsPerMapping.toFixed(4),
-    busiest_worker_cpu_ms_per_mapping: r.busiestWorkerMsPerMapping !== undefined ? +r.busiestWorkerMsPerMapping.toFixed(4) : null,
+  // 3. Through the pool: 1 and 2 worker threads, `BATCH` genomes per task, interleaved (1, 2, 1, 2, …) so a
+  // change in the machine's load hits both alike; the ratio of each pair and their median are printed. On a
+  // machine other jobs keep busy, a process gets a share of the cores however many threads it runs, so the
+  // wall-clock ratio shows the load as much as the pool; the CPU time per mapping of each thread group shows
+  // where the time goes (workers, the main thread posting and receiving, V8's GC and compiler threads) and the
+  // scaling to expect on two idle cores.
+  const pairs: { one: PoolRate; two: PoolRate }[] = [];
+  for (let r = 0; r < POOL_REPEATS; r++) pairs.push({ one: await poolRate(1, genomes, BATCH), two: await poolRate(2, genomes, BATCH) });
+  const breakdown = (r: PoolRate) => ({
+    cpu_us_per_mapping: +r.cpuUsPerMapping.toFixed(1),
+    ...(r.threads
+      ? {
+          workers_us: +r.threads.workers.toFixed(1),
+          busiest_worker_us: +r.threads.busiestWorker.toFixed(1),
+          main_thread_us: +r.threads.main.toFixed(1),
+          v8_helper_threads_us: +r.threads.helpers.toFixed(1),
+        }
+      : {}),
+    main_isolate_gc_wall_us: +r.mainGcUs.toFixed(1),
   });
-  emit({ case: 'pool-1-thread', metric: 'mappings_per_s', value: Math.round(one.perS), anchor: 'single thread in-process (same run)', anchor_value: Math.round(cold.perS), ratio: +(one.perS / cold.perS).toFixed(3), higher_is_better: true, batch: BATCH, ...cpu(one) });
-  // On two free cores, one worker is bounded by its own thread or by half the process's CPU (main thread and GC
-  // threads run on the other core), two workers by the process's CPU spread over both cores.
-  const oneBound = Math.max(one.busiestWorkerMsPerMapping ?? one.cpuMsPerMapping, one.cpuMsPerMapping / 2);
+  const mid = (f: (p: { one: PoolRate; two: PoolRate }) => number): number => median(pairs.map(f));
+  const oneRate = mid((p) => p.one.perS);
+  emit({
+    case: 'pool-1-thread', metric: 'mappings_per_s', value: Math.round(oneRate), anchor: 'single thread in-process (same run)', anchor_value: Math.round(cold.perS),
+    ratio: +(oneRate / cold.perS).toFixed(3), higher_is_better: true, batch: BATCH, repeats: POOL_REPEATS,
+    ...breakdown(pairs[pairs.length - 1].one),
+    runs: pairs.map((p) => Math.round(p.one.perS)),
+  });
+  const ratios = pairs.map((p) => p.two.perS / p.one.perS);
+  const projected = pairs.map((p) => idleCoresUs(p.one, 2) / idleCoresUs(p.two, 2));
   emit({
     case: 'pool-2-threads',
     metric: 'scaling_vs_1_thread',
-    value: +(two.perS / one.perS).toFixed(3),
-    anchor: 'pool-1-thread (same run)',
+    value: +median(ratios).toFixed(3),
+    anchor: 'pool-1-thread (same run, interleaved)',
     anchor_value: 1,
-    ratio: +(two.perS / one.perS).toFixed(3),
+    ratio: +median(ratios).toFixed(3),
     higher_is_better: true,
     target: 1.7,
-    mappings_per_s: Math.round(two.perS),
+    mappings_per_s: Math.round(mid((p) => p.two.perS)),
     batch: BATCH,
-    ...cpu(two),
-    cpu_per_mapping_vs_1_thread: +(two.cpuMsPerMapping / one.cpuMsPerMapping).toFixed(3),
-    projected_scaling_on_2_free_cores: +((2 * oneBound) / two.cpuMsPerMapping).toFixed(3),
-    note: 'wall-clock scaling needs two idle cores; projected = 2 × max(1-worker thread CPU, half the 1-worker process CPU) / 2-worker process CPU, per mapping',
+    repeats: POOL_REPEATS,
+   
+    ratios: ratios.map((x) => +x.toFixed(3)),
+    ...breakdown(pairs[pairs.length - 1].two),
+    cpu_per_mapping_vs_1_thread: +mid((p) => p.two.cpuUsPerMapping / p.one.cpuUsPerMapping).toFixed(3),
+    projected_scaling_on_2_idle_cores: +median(projected).toFixed(3),
+    utilisation_of_2_cores: +mid((p) => (p.two.cpuUsPerMapping * p.two.perS) / 1e6 / 2).toFixed(3),
+    note: 'ratio = wall-clock rate with 2 workers / with 1 (needs two idle cores to mean anything); projected = the same ratio from CPU time alone, each run taking max(busiest worker, process CPU / 2) per mapping on 2 idle cores; *_us = CPU µs per mapping of the last pair',
   });
   gcObserver.disconnect();
 }

@@ -13,14 +13,16 @@ export function blockedByLeast(stages: readonly MapperStage[], table: StageTable
     const cycles = least.cycles[i];
     if (cycles > limits.maxCycles) return { kind: 'stage', stage: i, name, limit: 'cycles', minimum: cycles, allowed: limits.maxCycles };
     if (cycles > limits.maxTotalCycles) return { kind: 'stage', stage: i, name, limit: 'cycles', minimum: cycles, allowed: limits.maxTotalCycles };
-    for (const r of RESOURCES) {
+    for (let k = 0; k < RESOURCES.length; k++) {
+      const r = RESOURCES[k];
       if (least[r][i] > limits[r]) return { kind: 'stage', stage: i, name, limit: r, minimum: least[r][i], allowed: limits[r] };
     }
   }
   if (leastTotal.cycles > limits.maxTotalCycles) {
     return { kind: 'sum', limit: 'cycles', minimum: leastTotal.cycles, allowed: limits.maxTotalCycles };
   }
-  for (const r of RESOURCES) {
+  for (let k = 0; k < RESOURCES.length; k++) {
+    const r = RESOURCES[k];
     if (leastTotal[r] > limits[r]) return { kind: 'sum', limit: r, minimum: leastTotal[r], allowed: limits[r] };
   }
   return undefined;
@@ -44,8 +46,11 @@ export function stageAllowances(table: StageTable, limits: MapperLimits): Allowa
     buffers = { cycles: new Float64Array(n), luts: new Float64Array(n), dsps: new Float64Array(n), bram: new Float64Array(n) };
   }
   const { least, leastTotal } = table;
+  // (Index loops, not for…of: this runs per DP call and iterator objects are garbage.)
   for (let i = 0; i < L; i++) {
-    for (const r of RESOURCES) buffers[r][i] = limits[r] - (leastTotal[r] - least[r][i]);
+    buffers.luts[i] = limits.luts - (leastTotal.luts - least.luts[i]);
+    buffers.dsps[i] = limits.dsps - (leastTotal.dsps - least.dsps[i]);
+    buffers.bram[i] = limits.bram - (leastTotal.bram - least.bram[i]);
     buffers.cycles[i] = Math.min(limits.maxCycles, limits.maxTotalCycles - (leastTotal.cycles - least.cycles[i]));
   }
   return buffers;

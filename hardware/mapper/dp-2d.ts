@@ -5,7 +5,7 @@
  * bottleneck ≤ T plus the cheapest option with cycles ≤ T. Works in buffers reused between calls.
  */
 import { fitsAllowance, type Allowance } from './bounds.js';
-import { BlockedFrontier, BOTTLENECK, BRAM, DSPS, Frontier, LUTS, STRIDE, TOTAL_CYCLES, trail } from './frontier.js';
+import { BlockedFrontier, BOTTLENECK, BRAM, DSPS, Frontier, LUTS, slabs, STRIDE, TOTAL_CYCLES, trail } from './frontier.js';
 import { atLeast, atLeastInt, type StageTable } from './stage-table.js';
 import type { FrontierResult, MapperLimits, MapperStage, Resource } from './types.js';
 
@@ -92,7 +92,8 @@ export function staircaseDp(
     [current, next] = [next, current];
     if (current.size > maxFrontier) maxFrontier = current.size;
   }
-  return new Frontier(stages, trail.finish(), vectorsOf(current), current.size, maxFrontier);
+  const back = trail.finish();
+  return new Frontier(stages, back, vectorsOf(current), slabs.doublesAt, current.size, maxFrontier);
 }
 
 /** Stage i's options within its allowance, as a staircase over (cycles, dim) in {@link stairs}. */
@@ -158,11 +159,12 @@ function mergeStage(table: StageTable, i: number, dim: Resource, maxCycles: numb
   next.size = n;
 }
 
-/** The states' cost vectors copied out of the reused buffers (a plain array: see heapCopy). */
-function vectorsOf(s: StateColumns): number[] {
-  const v = new Array<number>(s.size * STRIDE);
+/** The states' cost vectors copied out of the reused buffers into a slab, from `slabs.doublesAt` on. */
+function vectorsOf(s: StateColumns): Float64Array {
+  const v = slabs.reserveDoubles(s.size * STRIDE);
+  const base = slabs.doublesAt;
   for (let j = 0; j < s.size; j++) {
-    const at = j * STRIDE;
+    const at = base + j * STRIDE;
     v[at + BOTTLENECK] = s.bottleneck[j];
     v[at + LUTS] = s.luts[j];
     v[at + DSPS] = s.dsps[j];

@@ -87,7 +87,7 @@ export function generalDp(
     sums = nextSums;
     if (kept.length > maxFrontier) maxFrontier = kept.length;
   }
-  return new Frontier(stages, trail.finish(), vectors, vectors.length / STRIDE, maxFrontier);
+  return new Frontier(stages, trail.finish(), vectors, 0, vectors.length / STRIDE, maxFrontier);
 }
 
 /**

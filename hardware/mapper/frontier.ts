@@ -18,31 +18,79 @@ const OBJECTIVE_KEYS: Record<MapperObjective, readonly number[]> = {
 };
 
 /**
- * Back-pointers of a finished DP: the states kept after stage i are numbered from `stepStart[i]` on; state t
- * holds at `links[2t]` the index of the state it extends (among the previous step's states) and at
- * `links[2t + 1]` the option of stage i it adds.
+ * Finished DPs' numbers live in large shared typed arrays (slabs), each result reading its own range: a DP's
+ * result then costs one small object instead of a copy of its back-pointers and vectors on the JS heap. Those
+ * copies (a few kB per call, one to three calls per genome) were the largest share of what young-generation
+ * GCs copied in bulk mapping, and with it of the GC helper threads' CPU time that kept the worker pool from
+ * scaling (bench:mapper). A slab is replaced when full and freed with the last result reading it.
+ */
+class Slabs {
+  /** Where the last reserved range starts in its slab. */
+  intsAt = 0;
+  doublesAt = 0;
+  private ints = new Int32Array(SLAB_INTS);
+  private intsUsed = 0;
+  private doubles = new Float64Array(SLAB_DOUBLES);
+  private doublesUsed = 0;
+
+  /** Room for n ints: the slab holding them from {@link intsAt} on. */
+  reserveInts(n: number): Int32Array {
+    if (this.intsUsed + n > this.ints.length) {
+      this.ints = new Int32Array(Math.max(SLAB_INTS, n));
+      this.intsUsed = 0;
+    }
+    this.intsAt = this.intsUsed;
+    this.intsUsed += n;
+    return this.ints;
+  }
+
+  /** Room for n doubles: the slab holding them from {@link doublesAt} on. */
+  reserveDoubles(n: number): Float64Array {
+    if (this.doublesUsed + n > this.doubles.length) {
+      this.doubles = new Float64Array(Math.max(SLAB_DOUBLES, n));
+      this.doublesUsed = 0;
+    }
+    this.doublesAt = this.doublesUsed;
+    this.doublesUsed += n;
+    return this.doubles;
+  }
+}
+
+/** Slab sizes: 256 kB and 512 kB, room for a few hundred typical results (≈ 400 back-pointer ints each). */
+const SLAB_INTS = 1 << 16;
+const SLAB_DOUBLES = 1 << 16;
+
+/** The slabs of all results (DPs run synchronously, one at a time, per thread). */
+export const slabs = new Slabs();
+
+/**
+ * Back-pointers of a finished DP, in `ints` from `at` on: first the links, then `steps` step starts. The states
+ * kept after stage i are numbered from step start i on; state t holds at `links[2t]` the index of the state it
+ * extends (among the previous step's states) and at `links[2t + 1]` the option of stage i it adds.
  */
 export class BackPointers {
   constructor(
-    private readonly links: ArrayLike<number>,
-    private readonly stepStart: ArrayLike<number>,
+    private readonly ints: Int32Array,
+    private readonly at: number,
+    private readonly stepsAt: number,
+    private readonly steps: number,
   ) {}
 
   /** The option of every stage for state `state` of the last step. */
   choice(state: number): number[] {
-    const L = this.stepStart.length;
-    const c = new Array<number>(L);
+    const { ints, at, stepsAt } = this;
+    const c = new Array<number>(this.steps);
     let s = state;
-    for (let i = L - 1; i >= 0; i--) {
-      const at = 2 * (this.stepStart[i] + s);
-      c[i] = this.links[at + 1];
-      s = this.links[at];
+    for (let i = this.steps - 1; i >= 0; i--) {
+      const link = at + 2 * (ints[stepsAt + i] + s);
+      c[i] = ints[link + 1];
+      s = ints[link];
     }
     return c;
   }
 }
 
-/** Collects back-pointers during a DP in buffers reused between calls; `finish` copies them at their exact size. */
+/** Collects back-pointers during a DP in buffers reused between calls; `finish` copies them into a slab. */
 export class TrailBuilder {
   private links = new Int32Array(1024);
   private steps = new Int32Array(64);
@@ -67,22 +115,18 @@ export class TrailBuilder {
   }
 
   finish(): BackPointers {
-    return new BackPointers(heapCopy(this.links, 2 * this.size), heapCopy(this.steps, this.stepCount));
+    const n = 2 * this.size, L = this.stepCount;
+    const ints = slabs.reserveInts(n + L);
+    const at = slabs.intsAt;
+    const links = this.links, steps = this.steps;
+    for (let k = 0; k < n; k++) ints[at + k] = links[k];
+    for (let i = 0; i < L; i++) ints[at + n + i] = steps[i];
+    return new BackPointers(ints, at, at + n, L);
   }
 }
 
 /** The one trail of the DPs (they run synchronously, one at a time). */
 export const trail = new TrailBuilder();
-
-/**
- * The first n numbers of `a` in a plain array. Results of bulk mapping die young: a plain array is a bump
- * allocation on the JS heap, where a typed copy would allocate a backing store outside it for each result.
- */
-export function heapCopy(a: ArrayLike<number>, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let k = 0; k < n; k++) out[k] = a[k];
-  return out;
-}
 
 function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const b = new Int32Array(2 * a.length);
@@ -90,18 +134,19 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return b;
 }
 
-
 /** A non-empty frontier. */
 export class Frontier implements FrontierResult {
   private built?: FrontierPoint[];
 
   /**
-   * @param vectors the final states' cost vectors, {@link STRIDE} numbers each (by bottleneck ascending)
+   * @param vectors holds from `at` on the final states' cost vectors, {@link STRIDE} numbers each (by
+   *   bottleneck ascending); a slab range (see {@link Slabs}) or an array of its own
    */
   constructor(
     private readonly stages: readonly MapperStage[],
     private readonly trail: BackPointers,
     private readonly vectors: ArrayLike<number>,
+    private readonly at: number,
     readonly size: number,
     readonly maxFrontier: number,
   ) {}
@@ -111,36 +156,42 @@ export class Frontier implements FrontierResult {
     return this.built;
   }
 
-  // Arrow properties, not methods: callers may pass them around detached (fpga-pipeline's withinBudgets does).
-  readonly best = (objective: MapperObjective, within?: MapperLimits): FrontierPoint | undefined => {
+  // Methods, not arrow properties: three closures per result were garbage of every DP call (call them on the
+  // result, do not detach them).
+  best(objective: MapperObjective, within?: MapperLimits): FrontierPoint | undefined {
     const keys = OBJECTIVE_KEYS[objective];
-    const v = this.vectors;
+    const v = this.vectors, at = this.at;
     let best = -1;
     for (let j = 0; j < this.size; j++) {
       if (within && !this.isWithin(j, within)) continue;
-      if (best < 0 || lexLess(v, j * STRIDE, best * STRIDE, keys)) best = j;
+      if (best < 0 || lexLess(v, at + j * STRIDE, at + best * STRIDE, keys)) best = j;
     }
     return best >= 0 ? this.point(best) : undefined;
-  };
+  }
 
-  readonly choice = (point: FrontierPoint): number[] => this.trail.choice(point.id);
+  choice(point: FrontierPoint): number[] {
+    return this.trail.choice(point.id);
+  }
 
-  readonly mapping = (point: FrontierPoint): MappingPoint => costOf(this.stages, this.choice(point));
+  mapping(point: FrontierPoint): MappingPoint {
+    return costOf(this.stages, this.choice(point));
+  }
 
   private isWithin(j: number, l: MapperLimits): boolean {
-    const v = this.vectors, at = j * STRIDE;
+    const v = this.vectors, at = this.at + j * STRIDE;
     return v[at + BOTTLENECK] <= l.maxCycles && v[at + LUTS] <= l.luts && v[at + DSPS] <= l.dsps && v[at + BRAM] <= l.bram && v[at + TOTAL_CYCLES] <= l.maxTotalCycles;
   }
 
   private point(j: number): FrontierPoint {
-    const v = this.vectors, at = j * STRIDE;
+    const v = this.vectors, at = this.at + j * STRIDE;
     return { bottleneck: v[at + BOTTLENECK], luts: v[at + LUTS], dsps: v[at + DSPS], bram: v[at + BRAM], totalCycles: v[at + TOTAL_CYCLES], id: j };
   }
 }
 
 /** Whether the vector at `a` precedes the one at `b` on `keys` (slots compared in order). */
 function lexLess(v: ArrayLike<number>, a: number, b: number, keys: readonly number[]): boolean {
-  for (const k of keys) {
+  for (let q = 0; q < keys.length; q++) {
+    const k = keys[q];
     if (v[a + k] !== v[b + k]) return v[a + k] < v[b + k];
   }
   return false;
@@ -156,15 +207,17 @@ export class BlockedFrontier implements FrontierResult {
     readonly maxFrontier = 0,
   ) {}
 
-  readonly best = (): undefined => undefined;
+  best(): undefined {
+    return undefined;
+  }
 
-  readonly choice = (): number[] => {
+  choice(): number[] {
     throw new HwnasError('HW_NO_MAPPING', 'no mapping: the frontier is empty');
-  };
+  }
 
-  readonly mapping = (): MappingPoint => {
+  mapping(): MappingPoint {
     throw new HwnasError('HW_NO_MAPPING', 'no mapping: the frontier is empty');
-  };
+  }
 }
 
 /** Option k of packed options, as a cost. */

@@ -58,7 +58,8 @@ export class StageTable {
     if (this.holds(stages)) return;
     this.loadedFrom.length = 0;
     this.fill(stages);
-    for (const s of stages) {
+    for (let i = 0; i < stages.length; i++) {
+      const s = stages[i];
       if (!s.packed) {
         this.loadedFrom.length = 0;
         return;
@@ -91,14 +92,15 @@ export class StageTable {
     }
     this.start[L] = rows;
     this.stageCount = L;
-    for (const c of COLUMNS) {
+    for (let q = 0; q < COLUMNS.length; q++) {
+      const c = COLUMNS[q];
       this.values[c] = atLeast(this.values[c], rows);
       this.least[c] = atLeast(this.least[c], L);
       this.varies[c] = false;
       this.leastTotal[c] = 0;
     }
     for (let i = 0; i < L; i++) this.loadStage(stages[i], this.start[i]);
-    for (const c of COLUMNS) this.summarise(c);
+    for (let q = 0; q < COLUMNS.length; q++) this.summarise(COLUMNS[q]);
   }
 
   private loadStage(s: MapperStage, row: number): void {

@@ -108,9 +108,12 @@ export interface FrontierResult {
   mapping(point: FrontierPoint): MappingPoint;
 }
 
+const LIMIT_KEYS = ['luts', 'dsps', 'bram', 'maxCycles', 'maxTotalCycles'] as const;
+
 /** Checks limits: typed error on NaN, negative or missing values. */
 export function checkLimits(limits: MapperLimits): void {
-  for (const k of ['luts', 'dsps', 'bram', 'maxCycles', 'maxTotalCycles'] as const) {
+  for (let q = 0; q < LIMIT_KEYS.length; q++) {
+    const k = LIMIT_KEYS[q];
     const v = (limits as unknown as Record<string, unknown>)[k];
     if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
       throw new HwnasError('HW_BAD_LIMIT', `mapper limit "${k}" must be a number ≥ 0 (Infinity for none), got ${String(v)}`);
