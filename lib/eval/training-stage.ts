@@ -79,6 +79,6 @@ export class PoolTrainingStage implements TrainingStage {
     if (r.testAccuracy !== undefined) metrics.testAccuracy = r.testAccuracy;
     // Trainings that ran on a `hwnas worker` say which one; local ones ran on this machine.
     const worker = ((outcome as { worker?: WorkerInfo }).worker ?? (r as { worker?: WorkerInfo }).worker)?.id ?? 'local';
-    return { metrics, extra: { backend: `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, trainedImages: r.trainImages * r.epochs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined, ...(r.inherited ? { warmFrom: r.inherited.id, inherited: +(r.inherited.copied / r.inherited.total).toFixed(4) } : {}) } };
+    return { metrics, extra: { backend: r.parallel?.mode === 'data' ? `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×1 data-parallel×${r.parallel.replicas}` : `${r.backend.kind}${r.backend.simd ? '+simd' : ''}×${r.backend.threads}`, worker, trainMs: r.durationMs, trainedImages: r.trainImages * r.epochs, model: r.weights ? trialModelDir('.', request.trialNumber) : undefined, ...(r.inherited ? { warmFrom: r.inherited.id, inherited: +(r.inherited.copied / r.inherited.total).toFixed(4) } : {}) } };
   }
 }

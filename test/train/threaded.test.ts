@@ -59,10 +59,10 @@ describe('threaded wasm backend', () => {
     }
   });
 
-  it('trains on two threads', async () => {
+  it('trains on two threads inside each operator (intra-op; data-parallel has its own tests)', async () => {
     const space = presetSpace('lu2019-mnist-float');
     const genome = space.canonical({ ...space.sample(Rng.fromSeed(3)), depth: 2, 'L1.filters': 8, 'L1.kernel': 3, 'L1.pool': true, 'L2.filters': 16, 'L2.kernel': 3, 'L2.pool': true });
-    const r = await trainGenome({ space: space.toJSON(), genome, dataset: 'mnist', trainSubset: 1500, valSubset: 500, epochs: 2, seed: 7, backend: 'wasm', threads: 2 });
+    const r = await trainGenome({ space: space.toJSON(), genome, dataset: 'mnist', trainSubset: 1500, valSubset: 500, epochs: 2, seed: 7, backend: 'wasm', threads: 2, parallel: 'intra-op' });
     expect(r.backend.threads).toBe(2);
     expect(r.trainLossHistory[1]).toBeLessThan(r.trainLossHistory[0]);
     expect(r.valAccuracy).toBeGreaterThan(0.7);
