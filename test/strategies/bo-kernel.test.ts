@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../lib/rng.js';
 import { Gp, defaultHyper } from '../../strategies/bo/gp.js';
-import { winsorise } from '../../strategies/bo/warp.js';
+import { powerWarp, winsorise, yeoJohnson, yeoJohnsonInverse } from '../../strategies/bo/warp.js';
 
 /** Spearman rank correlation. */
 function spearman(a: readonly number[], b: readonly number[]): number {
@@ -76,5 +76,32 @@ describe('bo winsorising fence', () => {
     expect(tight[8]).toBeLessThan(20);
     expect(tight[8]).toBe(tight[9]);
     for (let i = 1; i < v.length; i++) expect(tight[i]).toBeGreaterThanOrEqual(tight[i - 1]);
+  });
+});
+
+describe('bo power warp', () => {
+  it('Yeo-Johnson inverts, and stays finite and monotonic beyond its range', () => {
+    for (const l of [-2.5, -1, 0, 0.5, 1, 2, 2.7]) {
+      for (const y of [-3, -0.4, 0, 0.3, 2, 8]) expect(yeoJohnsonInverse(yeoJohnson(y, l), l)).toBeCloseTo(y, 8);
+    }
+    // λ < 0 bounds the transform above at −1/λ: a GP may predict past it.
+    const past = [0.49, 0.5, 0.6, 2].map((t) => yeoJohnsonInverse(t, -2));
+    for (const x of past) expect(Number.isFinite(x)).toBe(true);
+    for (let i = 1; i < past.length; i++) expect(past[i]).toBeGreaterThanOrEqual(past[i - 1]);
+  });
+
+  it('picks λ by likelihood: near 1 for Gaussian values, < 0 for a heavy upper tail, and inverts the data', () => {
+    const rng = Rng.fromSeed('power');
+    const gaussian = Array.from({ length: 200 }, () => 3 + 0.5 * rng.normal());
+    expect(Math.abs(powerWarp(gaussian).lambda - 1)).toBeLessThan(0.35);
+    // nb201-like errors: a mass of 6–12 % and a few 90 % cells.
+    const skewed = [...Array.from({ length: 90 }, () => 6 + 6 * rng.next() ** 2), ...Array.from({ length: 10 }, () => 90)];
+    const w = powerWarp(skewed);
+    expect(w.lambda).toBeLessThan(0);
+    skewed.forEach((v, i) => expect(w.inverse(w.warped[i])).toBeCloseTo(v, 6));
+    for (const x of [5, 6, 7, 20, 100]) expect(w.inverse(w.forward(x))).toBeCloseTo(x, 6);
+    // The good tail is spread out relative to the bad one (the point of the warp).
+    const gap = (a: number, b: number): number => w.forward(b) - w.forward(a);
+    expect(gap(6, 7) / gap(6, 90)).toBeGreaterThan(((7 - 6) / (90 - 6)) * 5);
   });
 });

@@ -14,7 +14,7 @@ import { JournalStorage } from '../../lib/study/journal-storage.js';
 import { createStudy, loadStudy } from '../../lib/study/study.js';
 import type { Constraint, FinishedTrial, Objective } from '../../lib/trial/index.js';
 import { ProblemEvaluator, type Problem } from '../../problems/problem.js';
-import { ehvi2d, front2d, hvi2d } from '../../strategies/bo/acquisition.js';
+import { ehvi2d, ehvi2dNodes, front2d, gaussHermite, hvi2d } from '../../strategies/bo/acquisition.js';
 import { makeEncoding } from '../../strategies/bo/encoding.js';
 import { Gp } from '../../strategies/bo/gp.js';
 import { copulaWarp } from '../../strategies/bo/warp.js';
@@ -47,6 +47,36 @@ describe('bo acquisition', () => {
     // With no uncertainty it is the plain improvement.
     expect(ehvi2d(front, ref, 0.3, 0, 0.4, 0)).toBeCloseTo(hvi2d(front, ref, 0.3, 0.4), 12);
     expect(hvi2d(front, ref, 0.5, 0.6)).toBe(0);
+  });
+
+  it('EHVI at Gauss-Hermite nodes matches the exact Gaussian one, and Monte Carlo through a warp', () => {
+    const { z, w } = gaussHermite(32);
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(z.reduce((a, v, k) => a + w[k] * v * v, 0)).toBeCloseTo(1, 12);
+    const front = front2d([
+      [0.1, 0.9],
+      [0.4, 0.5],
+      [0.8, 0.2],
+    ]);
+    const ref: [number, number] = [1.5, 1.5];
+    const at = (f: (x: number) => number, m: number, s: number): Float64Array => z.map((v) => f(m + s * v));
+    const id = (x: number): number => x;
+    for (const [m0, s0, m1, s1] of [
+      [0.3, 0.1, 0.4, 0.2],
+      [0.9, 0.3, 0.9, 0.3],
+    ]) {
+      const exact = ehvi2d(front, ref, m0, s0, m1, s1);
+      expect(Math.abs(ehvi2dNodes(front, ref, at(id, m0, s0), at(id, m1, s1), w) - exact)).toBeLessThan(0.03 * exact);
+    }
+    // A skewed objective: Y0 = exp(W) − 1.2 with W ~ N(0.2, 0.5²), the kind of law a warped GP predicts.
+    const warp = (x: number): number => Math.exp(x) - 1.2;
+    const rng = Rng.fromSeed(2);
+    let mc = 0;
+    const S = 200_000;
+    for (let s = 0; s < S; s++) mc += hvi2d(front, ref, warp(0.2 + 0.5 * rng.normal()), 0.6 + 0.2 * rng.normal());
+    mc /= S;
+    const quad = ehvi2dNodes(front, ref, at(warp, 0.2, 0.5), at(id, 0.6, 0.2), w);
+    expect(Math.abs(quad - mc)).toBeLessThan(0.02 * mc);
   });
 });
 
@@ -149,6 +179,27 @@ describe('bo learns', () => {
       if (best(await drive('bo', space, objectives, [], 30, seed, f)) < best(await drive('random', space, objectives, [], 30, seed, f))) wins++;
     }
     expect(wins).toBe(3);
+  });
+
+  it('through a power or copula warp (EHVI at Gauss-Hermite nodes) it proposes new designs, is deterministic and beats random', async () => {
+    const objectives: Objective[] = [
+      { metric: 'f1', direction: 'minimize' },
+      { metric: 'f2', direction: 'minimize' },
+    ];
+    // A heavy upper tail on f1 (what the warps are for).
+    const ev = (g: Genome) => {
+      const v = x(g);
+      return { metrics: { f1: Math.exp(4 * (v[0] + v[3] ** 2)), f2: 1 - v[0] + (v[1] - 0.3) ** 2 + v[2] ** 2 }, violations: {} };
+    };
+    const sum = (ts: FinishedTrial[]): number => ts.slice(10).reduce((acc, t) => acc + Math.log(t.metrics.f1) / 4 + t.metrics.f2, 0);
+    const rnd = sum(await drive('random', space, objectives, [], 30, 7, ev));
+    for (const warp of ['power', 'copula']) {
+      const a = await drive('bo', space, objectives, [], 30, 7, ev, { warp });
+      const b = await drive('bo', space, objectives, [], 30, 7, ev, { warp });
+      expect(a.map((t) => t.key)).toEqual(b.map((t) => t.key));
+      expect(new Set(a.map((t) => t.key)).size).toBe(30);
+      expect(sum(a)).toBeLessThan(rnd);
+    }
   });
 
   it('learns an output constraint: fewer infeasible evaluations than random search after its initial design', async () => {
