@@ -25,6 +25,7 @@ import { mapFrontier, type CostVector, type MapperStage } from '../hardware/mapp
 import { evaluateBatch, parseHardwareSpec } from '../hardware/model.js';
 import { fromArchitecture } from '../hardware/network.js';
 import { splitEven } from '../lib/eval/hardware-stage.js';
+import { twoThreadCeiling } from './cpu-ceiling.js';
 
 const SEED = 2024;
 const SPEC = { device: 'ep4ce115', lutBudget: 30_000, minThroughput: 1000 };
@@ -312,6 +313,13 @@ async function main(): Promise<void> {
     runs: pairs.map((p) => Math.round(p.one.perS)),
   });
   const ratios = pairs.map((p) => p.two.perS / p.one.perS);
+  // What two threads of pure compute reach on these cores now: no program with memory traffic or GC does better.
+  const ceiling = await twoThreadCeiling();
+  emit({
+    case: 'machine-2-thread-ceiling', metric: 'scaling_vs_1_thread', value: ceiling.ceiling, anchor: 'ideal (2 independent cores)', anchor_value: 2,
+    ratio: +(ceiling.ceiling / 2).toFixed(3), higher_is_better: true, ratios: ceiling.ratios,
+    note: 'an L1-resident compute loop on 1 and on 2 worker threads (bench/cpu-ceiling.ts)',
+  });
   const projected = pairs.map((p) => idleCoresUs(p.one, 2) / idleCoresUs(p.two, 2));
   emit({
     case: 'pool-2-threads',
@@ -325,7 +333,7 @@ async function main(): Promise<void> {
     mappings_per_s: Math.round(mid((p) => p.two.perS)),
     batch: BATCH,
     repeats: POOL_REPEATS,
-   
+    machine_two_thread_ceiling: ceiling.ceiling,
     ratios: ratios.map((x) => +x.toFixed(3)),
     ...breakdown(pairs[pairs.length - 1].two),
     cpu_per_mapping_vs_1_thread: +mid((p) => p.two.cpuUsPerMapping / p.one.cpuUsPerMapping).toFixed(3),

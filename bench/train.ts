@@ -34,6 +34,7 @@ import { trainGenome } from '../lib/train/train.js';
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { DEFAULT_MULTI_THREAD } from '../lib/train/parallel/mode.js';
+import { twoThreadCeiling } from './cpu-ceiling.js';
 
 const PYTHON = '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -286,6 +287,13 @@ function ratio(a: number | undefined, b: number | undefined | null): number | nu
 async function main(): Promise<void> {
   const cores = os.availableParallelism();
   const common = { cores, shared_machine: true, batch: BATCH };
+  // The anchor of the 2-thread targets: what two threads of pure compute reach on these cores now.
+  const ceiling = await twoThreadCeiling();
+  emit({
+    case: 'machine-2-thread-ceiling', metric: 'scaling_vs_1_thread', value: ceiling.ceiling, anchor: 'ideal (2 independent cores)', anchor_value: 2,
+    ratio: +(ceiling.ceiling / 2).toFixed(3), higher_is_better: true, ratios: ceiling.ratios,
+    note: 'an L1-resident compute loop on 1 and on 2 worker threads (bench/cpu-ceiling.ts)', loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+  });
   const threadCounts = cores >= 2 ? [1, 2] : [1];
   const cifarOk = datasetStatus('cifar10').ready;
   for (const net of ['mnist-a', 'cifar-b'] as const) {
@@ -362,6 +370,7 @@ async function main(): Promise<void> {
             ratio: single.ips ? (o.images_per_second as number) / single.ips : null,
             higher_is_better: true,
             target: 1.7,
+            machine_two_thread_ceiling: ceiling.ceiling,
             parallel: o.parallel,
             default_mode: mode === DEFAULT_MULTI_THREAD,
             cpu_bound_speedup: busiest > 0 && single.cpuPerImage > 0 ? +(single.cpuPerImage / cpuPerImage).toFixed(3) : null,
