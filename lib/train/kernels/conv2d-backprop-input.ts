@@ -58,11 +58,47 @@ function conv2DBackpropInput(args: {
     false,
     'channelsLast',
   );
-  const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
 
   // Filter (KH,KW,C,M) → flipped, channels swapped (KH,KW,M,C), in one pass (filter-layout.ts).
   const wF = flipTransposeFilter(backend, filter);
 
+  const { src, pt, pb, pl, pr } = gradientSource(backend, dy, info);
+  const out = run('Conv2D', backend, { x: src, filter: wF }, {
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+  } as unknown as NamedAttrMap);
+  if (src !== dy) release(backend, src);
+  release(backend, wF);
+  return out;
+}
+
+/** What {@link gradientSource} returns: dy dilated and cropped, and the padding a 'valid' correlation needs. */
+export interface GradientSource {
+  readonly src: TensorInfo;
+  readonly pt: number;
+  readonly pb: number;
+  readonly pl: number;
+  readonly pr: number;
+}
+
+/**
+ * The input of an input-gradient convolution: dy dilated by the forward stride, with the zero padding before
+ * and after it that makes a 'valid' correlation with the flipped filter yield exactly the input's H×W (rows and
+ * columns that no output needs cropped instead). `src` is dy itself when nothing changes; release it otherwise.
+ */
+export function gradientSource(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  info: { inHeight: number; inWidth: number; filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; padInfo: { top: number; left: number } },
+): GradientSource {
+  const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   let src = sh > 1 || sw > 1 ? dilate(backend, dy, sh, sw) : dy;
   // Zero padding before/after the (dilated) dy so a 'valid' correlation yields exactly H×W.
   let pt = KH - 1 - info.padInfo.top;
@@ -86,20 +122,7 @@ function conv2DBackpropInput(args: {
     pb = Math.max(0, pb);
     pr = Math.max(0, pr);
   }
-  const out = run('Conv2D', backend, { x: src, filter: wF }, {
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [pt, pb],
-      [pl, pr],
-      [0, 0],
-    ],
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  } as unknown as NamedAttrMap);
-  if (src !== dy) release(backend, src);
-  release(backend, wF);
-  return out;
+  return { src, pt, pb, pl, pr };
 }
 
 /** Kernel config (registered by {@link registerWasmTrainingKernels}); overrides tfjs-wasm's own. */

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { dilate } from './conv2d-backprop-input.js';
+import { gradientSource } from './conv2d-backprop-input.js';
 import { addressOf, kernelsFor } from './simd/runtime.js';
 import type { SimdKernels } from './simd/kernels.js';
 import type { KernelCall } from './simd/team.js';
@@ -166,26 +166,8 @@ function depthwiseBackpropInput(args: { inputs: { dy?: TensorInfo; filter?: Tens
   const a = args.attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
   checkSupported('DepthwiseConv2dNativeBackpropInput', filter.shape, a.dilations);
   const info = depthwiseInfo(a.inputShape, filter.shape, a);
-  const { inHeight: H, inWidth: W, filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const wF = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
-  let src = sh > 1 || sw > 1 ? dilate(backend, dy, sh, sw) : dy;
-  // Zero padding before/after the (dilated) dy so a 'valid' correlation yields exactly H×W.
-  let pt = KH - 1 - info.padInfo.top;
-  let pl = KW - 1 - info.padInfo.left;
-  let pb = H + KH - 1 - pt - src.shape[1];
-  let pr = W + KW - 1 - pl - src.shape[2];
-  if (pt < 0 || pl < 0 || pb < 0 || pr < 0) {
-    // Rows/columns of dy that no output needs (large explicit padding, trailing dilation zeros): crop them.
-    const begin = [0, Math.max(0, -pt), Math.max(0, -pl), 0];
-    const size = [src.shape[0], src.shape[1] - begin[1] - Math.max(0, -pb), src.shape[2] - begin[2] - Math.max(0, -pr), src.shape[3]];
-    const cropped = run('Slice', backend, { x: src }, { begin, size });
-    if (src !== dy) release(backend, src);
-    src = cropped;
-    pt = Math.max(0, pt);
-    pl = Math.max(0, pl);
-    pb = Math.max(0, pb);
-    pr = Math.max(0, pr);
-  }
+  const { src, pt, pb, pl, pr } = gradientSource(backend, dy, info);
   const out = run('DepthwiseConv2dNative', backend, { x: src, filter: wF }, {
     strides: [1, 1],
     pad: [

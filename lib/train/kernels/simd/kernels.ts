@@ -19,6 +19,40 @@ import { WA, type WasmMemory, type WasmModule } from './wasm-api.js';
 export const BPF_CB = [1, 2, 3, 4] as const;
 export const BPF_MB = [4, 8, 16] as const;
 
+/** Parameter and local indices the (image, row, column) loop nest of a filter-gradient reduction reads. */
+interface LoopNestSlots {
+  readonly P: { readonly n: number; readonly rows: number; readonly cols: number; readonly xN: number; readonly xRow: number; readonly dyN: number; readonly dyRow: number };
+  readonly L: { readonly cn: number; readonly cr: number; readonly cc: number; readonly xi: number; readonly di: number; readonly xr: number; readonly dr: number; readonly xp: number; readonly dp: number };
+}
+
+/**
+ * The loops over images, output rows and output columns around `inner` (which steps the pixel pointers xp, dp
+ * itself): x and dy start at xi, di, move a row (xRow, dyRow) per row and an image (xN, dyN) per image.
+ */
+function imageRowColumnLoops(P: LoopNestSlots['P'], L: LoopNestSlots['L'], inner: number[][]): number[] {
+  return repeat(
+    L.cn,
+    op.get(P.n),
+    op.get(L.xi),
+    op.set(L.xr),
+    op.get(L.di),
+    op.set(L.dr),
+    repeat(
+      L.cr,
+      op.get(P.rows),
+      op.get(L.xr),
+      op.set(L.xp),
+      op.get(L.dr),
+      op.set(L.dp),
+      repeat(L.cc, op.get(P.cols), ...inner),
+      addTo(L.xr, op.get(P.xRow)),
+      addTo(L.dr, op.get(P.dyRow)),
+    ),
+    addTo(L.xi, op.get(P.xN)),
+    addTo(L.di, op.get(P.dyN)),
+  );
+}
+
 /**
  * bpf_<CB>x<MB>(x, dy, out, n, rows, cols, xN, xRow, xPix, dyN, dyRow, dyPix, outC, mBlocks)
  * For each of `mBlocks` consecutive blocks of MB filters: out[c0+i, m0+j] += Σ over n images × rows × cols
@@ -77,27 +111,7 @@ function bpfBlock(CB: number, MB: number): FuncDef {
       op.get(P.mBlocks),
       ...loadAcc,
       [...op.get(P.x), ...op.set(L.xi), ...op.get(P.dy), ...op.set(L.di)],
-      repeat(
-        L.cn,
-        op.get(P.n),
-        op.get(L.xi),
-        op.set(L.xr),
-        op.get(L.di),
-        op.set(L.dr),
-        repeat(
-          L.cr,
-          op.get(P.rows),
-          op.get(L.xr),
-          op.set(L.xp),
-          op.get(L.dr),
-          op.set(L.dp),
-          repeat(L.cc, op.get(P.cols), ...inner),
-          addTo(L.xr, op.get(P.xRow)),
-          addTo(L.dr, op.get(P.dyRow)),
-        ),
-        addTo(L.xi, op.get(P.xN)),
-        addTo(L.di, op.get(P.dyN)),
-      ),
+      imageRowColumnLoops(P, L, inner),
       ...storeAcc,
       // Next block of MB filters: dy and out move MB floats along.
       addTo(P.dy, op.i32(MB * 4)),
@@ -339,27 +353,7 @@ function dwbpfBlock(V: number): FuncDef {
       op.get(P.cBlocks),
       ...loadAcc,
       [...op.get(P.x), ...op.set(L.xi), ...op.get(P.dy), ...op.set(L.di)],
-      repeat(
-        L.cn,
-        op.get(P.n),
-        op.get(L.xi),
-        op.set(L.xr),
-        op.get(L.di),
-        op.set(L.dr),
-        repeat(
-          L.cr,
-          op.get(P.rows),
-          op.get(L.xr),
-          op.set(L.xp),
-          op.get(L.dr),
-          op.set(L.dp),
-          repeat(L.cc, op.get(P.cols), ...inner),
-          addTo(L.xr, op.get(P.xRow)),
-          addTo(L.dr, op.get(P.dyRow)),
-        ),
-        addTo(L.xi, op.get(P.xN)),
-        addTo(L.di, op.get(P.dyN)),
-      ),
+      imageRowColumnLoops(P, L, inner),
       ...storeAcc,
       // Next block of 4·V channels: x, dy and out all move 4·V floats along.
       addTo(P.x, op.i32(V * 16)),
