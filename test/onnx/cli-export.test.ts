@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.js';
 import { decodeModel, metadataValue } from '../../lib/onnx/proto.js';
 import { compareLogits, ourLogits, onnxLogits } from '../../lib/onnx/verify.js';
 import { vectorSpace } from '../../lib/space/index.js';
@@ -18,28 +17,14 @@ import type { FinishedTrial } from '../../lib/trial/index.js';
 import { initTrainingBackend } from '../../lib/train/backend.js';
 import { loadDataset, toFloat } from '../../lib/train/datasets/registry.js';
 import { loadTrainedModel, trialModelDir } from '../../lib/train/model-store.js';
-import { expectChecker, genomeOf, listFiles, quantSpace, writeFixtureRun } from './helpers.js';
+import { expectChecker, genomeOf, listFiles, quantSpace, writeFixtureRun, exportCli } from './helpers.js';
 
 const B8 = { wInt: 2, wFrac: 4, aInt: 2, aFrac: 4 };
 let root: string;
 let run: string;
 let trials: FinishedTrial[];
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'hwnas', 'export', ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const cli = exportCli;
 
 beforeAll(async () => {
   await initTrainingBackend({ backend: 'wasm', threads: 1 });

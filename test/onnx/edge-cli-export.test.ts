@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lib/cli/main.js';
 import { decodeModel } from '../../lib/onnx/proto.js';
 import { compareLogits, onnxLogits, ourLogits } from '../../lib/onnx/verify.js';
 import { Rng } from '../../lib/rng.js';
@@ -23,7 +22,7 @@ import { loadDataset, toFloat } from '../../lib/train/datasets/registry.js';
 import { loadTrainedModel, saveTrainedModel, trialModelDir } from '../../lib/train/model-store.js';
 import { trainGenome } from '../../lib/train/train.js';
 import { randomTrained } from './edge-reference.js';
-import { expectChecker, listFiles } from './helpers.js';
+import { expectChecker, listFiles, exportCli } from './helpers.js';
 
 const space = edgeMbnetSpace(EDGE_MBNET_REDUCED);
 const VAL_SUBSET = 100;
@@ -34,21 +33,7 @@ const OBJECTIVES: Objective[] = [
 let root: string;
 let run: string;
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'hwnas', 'export', ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const cli = exportCli;
 
 beforeAll(async () => {
   await initTrainingBackend({ backend: 'wasm', threads: 1 });

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { main } from '../../lib/cli/main.js';
 import { checkOnnxFile, type CheckerResult } from '../../lib/onnx/checker.js';
 import { Rng } from '../../lib/rng.js';
 import { LU2019_MNIST, lu2019Space } from '../../lib/space/presets/lu2019.js';
@@ -188,4 +189,21 @@ export async function expectChecker(file: string, ctx: { annotate: (m: string, t
     await ctx.annotate(m, 'warning');
   } else expect(r, r.status === 'failed' ? r.message : '').toMatchObject({ status: 'passed' });
   return r;
+}
+
+/** `hwnas export …args` in this process, its stdout and stderr captured. */
+export async function exportCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => ((out += String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'hwnas', 'export', ...args]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
 }
