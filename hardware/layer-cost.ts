@@ -25,7 +25,7 @@ export const FPGA_LAYER_KINDS = ['conv', 'maxpool', 'dense'] as const;
 /** Narrows a layer to the kinds the FPGA models describe, or throws HW_UNSUPPORTED_LAYER. */
 export function fpgaLayer(layer: HwLayer): HwConv | HwPool | HwDense {
   if (layer.kind === 'add' || layer.kind === 'globalpool') {
-    requireLayerKinds({ name: layer.name, input: layer.inShape, layers: [layer] }, 'fpga', FPGA_LAYER_KINDS);
+    requireLayerKinds({ name: layer.name, input: layer.inShape, layers: [layer] }, 'lu2019-pipeline/fnas-tiling/multi-fpga', FPGA_LAYER_KINDS);
   }
   return layer as HwConv | HwPool | HwDense;
 }

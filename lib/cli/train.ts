@@ -17,6 +17,7 @@ import { trainingConfigSchema } from '../config.js';
 import { loadRun, type LoadedRun } from '../report/load.js';
 import { readRunConfig } from '../search/run-joint.js';
 import { SearchSpace } from '../space/search-space.js';
+import { CNN_FAMILIES, decodesToCnn } from '../space/decode.js';
 import { takeLock, releaseLock } from '../study/run-lock.js';
 import { isFeasible, mostAccurateFeasible, type FinishedTrial } from '../trial/index.js';
 import { datasetLabel, datasetRefSchema, type DatasetRef } from '../train/datasets/registry.js';
@@ -83,8 +84,8 @@ export function planRetrain(runDir: string, which: number | 'best', o: RetrainOv
   const run: LoadedRun = loadRun(runDir, { warn });
   const config = readRunConfig(runDir);
   const space = new SearchSpace(run.record.space);
-  if (space.meta.family !== 'lu2019' && space.meta.family !== 'edge-mbnet') {
-    throw new HwnasError('INPUT_UNSUPPORTED_SPACE', `${runDir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019- and edge-mbnet-family networks can be retrained`);
+  if (!decodesToCnn(space)) {
+    throw new HwnasError('INPUT_UNSUPPORTED_SPACE', `${runDir} searched space "${space.name}" (family "${String(space.meta.family)}"): only ${CNN_FAMILIES.join(' and ')} family networks can be retrained`);
   }
   const best = which === 'best' ? mostAccurateFeasible(run.trials) : null;
   if (which === 'best' && !best) throw new HwnasError('INPUT_NO_FEASIBLE', `${runDir} has no feasible complete trial with an accuracy to retrain`);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { HwnasError } from '../errors.js';
 import { loadRun, type LoadedRun } from '../report/load.js';
 import { taskRun } from './task-view.js';
-import { decodeArchitecture } from '../space/decode.js';
+import { decodeArchitecture, decodesToCnn } from '../space/decode.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace } from '../space/search-space.js';
 import { summarizeTrials, type StudySummary } from '../study/summary.js';
@@ -32,8 +32,7 @@ import { checkOnnxFile, type CheckerResult } from './checker.js';
 import { buildOnnxModel, checkExportable, withMetadata, type OnnxExport } from './export.js';
 import { verifyExport, type Verification, type VerifyImages, type VerifyOptions } from './verify.js';
 
-/** Space families whose genomes decode to networks the exporter knows (a NASAIC run's tasks are lu2019 spaces). */
-export const EXPORTABLE_FAMILIES = ['lu2019', 'edge-mbnet'] as const;
+
 
 /** Which trials to export. */
 export type Selection = { readonly kind: 'trial'; readonly trial: number } | { readonly kind: 'best' } | { readonly kind: 'front' };
@@ -258,7 +257,7 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportedModel[]> {
   // A NASAIC run exports one task's network at a time (task-view.ts).
   const run = taskRun(loadRun(o.run, { warn }), o.task);
   const space = new SearchSpace(run.record.space);
-  if (!(EXPORTABLE_FAMILIES as readonly unknown[]).includes(space.meta.family)) {
+  if (!decodesToCnn(space)) {
     throw new HwnasError(
       'INPUT_UNSUPPORTED_SPACE',
       `${run.dir} searched space "${space.name}" (family "${String(space.meta.family)}"): only lu2019-family networks (conv/pool chains with a dense head) and edge-mbnet networks (MobileNet-like) can be exported`,

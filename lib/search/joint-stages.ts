@@ -65,13 +65,17 @@ export function createTrainingPool(c: SearchConfig): TrainingPool {
   return { pool: new WorkerPool({ threads: workers, maxOldGenerationSizeMb: 1536 }), workers, threads: threadsPerWorker(workers) };
 }
 
+/** The hardware stage of a joint search: the configured model, mapping in-process (one DP takes well under a millisecond, less than a round trip to a worker). */
+export function jointHardwareStage(c: SearchConfig, space: SearchSpace): ModelHardwareStage {
+  return new ModelHardwareStage({ space, spec: jointHardwareSpec(c), model: c.hardware.model as HardwareModelName });
+}
+
 /**
  * Builds both stages of a joint search. With `shared`, trains in that pool and leaves it open on close
  * (a comparison runs many searches on one pool); otherwise owns a new pool.
  */
 export async function createJointStages(c: SearchConfig, space: SearchSpace, out: string, shared?: TrainingPool): Promise<JointStages> {
-  const specInput = jointHardwareSpec(c);
-  const spec = parseHardwareSpec(specInput, 'hardware');
+  const spec = parseHardwareSpec(jointHardwareSpec(c), 'hardware');
   const model = c.hardware.model as HardwareModelName;
   const tp = shared ?? createTrainingPool(c);
   const base: Omit<TrainRequest, 'genome' | 'seed'> = {
@@ -87,8 +91,7 @@ export async function createJointStages(c: SearchConfig, space: SearchSpace, out
     threads: tp.threads,
   };
   return {
-    // Mapping in-process: one DP takes well under a millisecond, less than a round trip to a worker.
-    hardware: new ModelHardwareStage({ space, spec: specInput, model }),
+    hardware: jointHardwareStage(c, space),
     training: new PoolTrainingStage(tp.pool, base, out, c.fidelity?.resource, warmStartOf(c, space)),
     trainingIn: (dir, other) => new PoolTrainingStage(tp.pool, { ...base, space: other.toJSON() }, dir, c.fidelity?.resource),
     trainConcurrency: tp.workers,

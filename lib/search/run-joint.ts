@@ -18,7 +18,7 @@ import { TwoStageEvaluator, twoStageCounts } from '../eval/two-stage.js';
 import { fidelityPlan, rungObjective } from '../eval/fidelity/scheduler.js';
 import type { SearchConfig } from '../config.js';
 import { hardwareModel, parseHardwareSpec, specConstraints } from '../../hardware/model.js';
-import { createJointStages, jointHardwareSpec, type JointStages } from './joint-stages.js';
+import { createJointStages, jointHardwareSpec, jointHardwareStage, type JointStages } from './joint-stages.js';
 import { assertJointConfig, countsLuts } from './joint-check.js';
 import type { ProgressSinkFactory } from './progress.js';
 import { runStudy } from './run-study.js';
@@ -147,16 +147,18 @@ export async function runJointSearch(config: SearchConfig, o: JointRunOptions): 
   const zoo = c.zoo ? openSearchZoo(c.zoo, c.dataset, space) : null;
   if (zoo && c.executor?.kind === 'redis') throw new ConfigError([{ path: '--zoo', message: 'a zoo warm-starts local workers only (remote workers cannot read its directory); leave out --redis' }], 'hwnas search: bad arguments');
   if (zoo) c = { ...c, zoo: { ...c.zoo!, dir: zoo.dir, digest: zoo.digest } };
-  const stages = await (o.stages ?? createJointStages)(c, space, out);
-  // The spec is checked before the run directory is even created: an impossible spec leaves nothing behind.
+  // The spec is checked before the run directory is even created (an impossible spec leaves nothing behind),
+  // and before the training pool starts: a pool closed while its workers still load their modules can abort Node.
+  const injected = o.stages ? await o.stages(c, space, out) : null;
   if (!o.resume) {
     try {
-      await preflight(c, space, stages);
+      await preflight(c, space, injected?.hardware ?? jointHardwareStage(c, space));
     } catch (err) {
-      await stages.close();
+      await injected?.close();
       throw err;
     }
   }
+  const stages = injected ?? (await createJointStages(c, space, out));
   const objectives = c.objectives ?? defaultJointObjectives(c.hardware.model);
   let best = -Infinity;
   try {
@@ -243,10 +245,10 @@ export const PREFLIGHT_SAMPLES = 2000;
  * Before any training: map a seeded sample of the space; when not one design meets the spec, stop now with the
  * tightest violation found instead of after hours of search.
  */
-async function preflight(c: SearchConfig, space: SearchSpace, stages: JointStages): Promise<void> {
+async function preflight(c: SearchConfig, space: SearchSpace, hardware: JointStages['hardware']): Promise<void> {
   const rng = Rng.fromSeed(c.seed).fork('preflight');
   const genomes = Array.from({ length: PREFLIGHT_SAMPLES }, () => space.sample(rng));
-  const reports = await stages.hardware.evaluate(genomes);
+  const reports = await hardware.evaluate(genomes);
   if (reports.some((r) => r.feasible)) return;
   let closest = reports[0];
   for (const r of reports) if (totalViolation(r.violations) < totalViolation(closest.violations)) closest = r;

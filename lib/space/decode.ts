@@ -56,6 +56,14 @@ function requireFamily(space: SearchSpace, family: string): void {
   }
 }
 
+/** The space families whose genomes decode to an {@link Architecture} (what training and export read). */
+export const CNN_FAMILIES: readonly string[] = ['lu2019', 'edge-mbnet'];
+
+/** Whether genomes of `space` decode to an {@link Architecture}. */
+export function decodesToCnn(space: SearchSpace): boolean {
+  return CNN_FAMILIES.includes(space.meta.family as string);
+}
+
 /** The CNN a lu2019-family genome encodes. Pooling that would shrink a side below 1 is skipped. */
 export function decodeArchitecture(space: SearchSpace, genome: Genome): Architecture {
   if (space.meta.family === 'edge-mbnet') return edgeMbnetArchitecture(decodeEdgeMbnet(space, genome), (space.meta.input as Shape3)[2]);

@@ -10,6 +10,7 @@ import { trainRequestSchema, type ParsedTrainRequest, type TrainRequest, type Tr
 import { Rng } from '../rng.js';
 import type { Genome } from '../space/genome.js';
 import { SearchSpace, type SpaceDeclaration } from '../space/search-space.js';
+import { CNN_FAMILIES, decodesToCnn } from '../space/decode.js';
 import { parseOrThrow } from '../validate.js';
 import { defaultTrainingThreads, initTrainingBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { DataParallel } from './parallel/data-parallel.js';
@@ -32,8 +33,8 @@ export function parseTrainRequest(input: unknown): { request: ParsedTrainRequest
   const space = new SearchSpace(request.space as unknown as SpaceDeclaration);
   const issues = space.validate(request.genome);
   if (issues.length > 0) throw new ConfigError(issues, 'genome does not fit its space');
-  if (space.meta.family !== 'lu2019' && space.meta.family !== 'edge-mbnet') {
-    throw new ConfigError([{ path: 'train.space.meta.family', message: `training reads lu2019- and edge-mbnet-family spaces, got "${space.meta.family}"` }]);
+  if (!decodesToCnn(space)) {
+    throw new ConfigError([{ path: 'train.space.meta.family', message: `training reads ${CNN_FAMILIES.join(' and ')} family spaces, got "${space.meta.family}"` }]);
   }
   return { request, space };
 }
